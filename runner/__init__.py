@@ -1,0 +1,1 @@
+"""A declarative, config-driven runner for NumPy LSTM forward-pass experiments."""

@@ -1,0 +1,57 @@
+"""``python -m runner [overrides]``: the Hydra entry point. Every invocation is a sweep.
+
+This module and :func:`runner.config.register_configs` are the only ones that face Hydra's
+command line; the work is done by :func:`runner.point.run` on a typed config.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from runner import names
+from runner.compose import to_config
+from runner.config import register_configs
+from runner.errors import ConfigError
+from runner.hydra_errors import explain
+from runner.point import PointResult, run_or_report
+
+# conf/ beside the package in a checkout; inside it in an installed wheel.
+_HERE = Path(__file__).resolve().parent
+CONF_DIR = _HERE / "conf" if (_HERE / "conf").is_dir() else _HERE.parent / "conf"
+
+register_configs()
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def task(cfg: DictConfig) -> PointResult:
+    """One point as Hydra's own launchers (basic, joblib, submitit) run it."""
+    hydra_cfg = HydraConfig.get()
+    try:
+        typed = to_config(cfg)
+    except ConfigError as exc:
+        return PointResult(status=names.STATUS_FAILED, error=str(exc))
+    return run_or_report(typed, Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task))
+
+
+def main() -> None:
+    """Run the sweep; bad input ends in one line on stderr and exit status 2."""
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # let Hydra's errors reach us instead of printing them
+    try:
+        task()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except Exception as exc:
+        error = explain(exc)
+        if error is None:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

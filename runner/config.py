@@ -1,0 +1,166 @@
+"""The typed configuration: plain dataclasses that carry the types.
+
+The values live in ``conf/*.yaml``; :func:`register_configs` puts these schemas in Hydra's
+ConfigStore so that every composed config is checked against them, and code receives a
+:class:`Config` object (``OmegaConf.to_object``), never a raw ``DictConfig``.
+
+Each preset of a config group (``sequence``, ``init``) has a schema of its own, so a key
+that a preset does not have is refused by Hydra, and the code dispatches on the type.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from omegaconf import MISSING
+
+from runner import names
+
+
+class DType(str, Enum):
+    """Floating-point type of the forward pass and of the table."""
+
+    float64 = "float64"
+    float32 = "float32"
+
+
+# --- sequence presets -------------------------------------------------------------------
+
+
+@dataclass
+class ValuesSequence:
+    """A sequence given inline.
+
+    ``values`` is a flat list (one feature per timestep), a list of lists ([T][d]), or one
+    more level for a batch of sequences ([B][T][d]).
+    """
+
+    values: list[Any] = MISSING
+    name: str = "values"
+
+
+@dataclass
+class SineSequence:
+    """Sines: ``x[b, t, j] = amplitude * sin(2*pi*t/period + (b*features + j)*pi/4)``."""
+
+    length: int = 50
+    features: int = 1
+    period: float = 25.0
+    amplitude: float = 1.0
+    name: str = "sine"
+
+
+@dataclass
+class RandomSequence:
+    """Standard normal draws from ``np.random.RandomState(seed)``, shape [batch_size, length,
+    features]."""
+
+    length: int = 10
+    features: int = 1
+    seed: int = MISSING  # the YAML preset makes it follow the top-level seed
+    name: str = "random"
+
+
+@dataclass
+class FileSequence:
+    """A sequence read from ``.npy`` (never with pickle), ``.csv`` or ``.parquet``.
+
+    The path is relative to the directory the command runs in. The file holds [T] or [T][d]
+    (CSV and Parquet: one row per timestep, one column per feature) or, in ``.npy`` only,
+    [B][T][d].
+    """
+
+    path: str = MISSING
+    name: str = "file"
+
+
+# --- init presets -----------------------------------------------------------------------
+
+
+@dataclass
+class NotebookInit:
+    """The notebook's initialisation: ``W``, ``U``, ``b`` drawn with ``randn``, in that order."""
+
+    name: str = "notebook"
+
+
+@dataclass
+class UniformInit:
+    """PyTorch's LSTM initialisation: every weight from U(-1/sqrt(h), 1/sqrt(h))."""
+
+    name: str = "uniform"
+
+
+SEQUENCE_SCHEMAS = (ValuesSequence, SineSequence, RandomSequence, FileSequence)
+INIT_SCHEMAS = (NotebookInit, UniformInit)
+SequenceConfig = ValuesSequence | SineSequence | RandomSequence | FileSequence
+InitConfig = NotebookInit | UniformInit
+
+
+@dataclass
+class Config:
+    """One sweep point: everything that determines its table."""
+
+    hidden: int = 2
+    seed: int = 0
+    batch_size: int = 1
+    trace: bool = False
+    dtype: DType = DType.float64
+    record: list[str] = field(default_factory=lambda: list(names.VALUE_COLUMNS))
+    sequence: Any = MISSING  # one of SEQUENCE_SCHEMAS, chosen by the `sequence` group
+    init: Any = MISSING  # one of INIT_SCHEMAS, chosen by the `init` group
+
+
+GROUPS = {"sequence": SEQUENCE_SCHEMAS, "init": INIT_SCHEMAS}
+
+
+def schema_name(schema: type) -> str:
+    """The ConfigStore name of a preset schema, e.g. ``schema_sine``."""
+    return "schema_" + schema.__dataclass_fields__["name"].default
+
+
+@dataclass
+class SweeperConf:
+    """``hydra/sweeper=runner``: :class:`runner.sweeper.RunnerSweeper`."""
+
+    _target_: str = "hydra_plugins.lstm_runner.RunnerSweeper"
+    max_batch_size: int | None = None
+    params: dict[str, str] | None = None
+
+
+@dataclass
+class LauncherConf:
+    """``hydra/launcher=inprocess``: :class:`runner.launcher.InProcessLauncher`."""
+
+    _target_: str = "hydra_plugins.lstm_runner.InProcessLauncher"
+
+
+def register_configs() -> None:
+    """Store the schemas and the runner's sweeper and launcher in Hydra's ConfigStore."""
+    from hydra.core.config_store import ConfigStore
+
+    store = ConfigStore.instance()
+    store.store(name="schema", node=Config)
+    for group, schemas in GROUPS.items():
+        for schema in schemas:
+            store.store(group=group, name=schema_name(schema), node=schema)
+    store.store(group="hydra/sweeper", name="runner", node=SweeperConf, provider="runner")
+    store.store(group="hydra/launcher", name="inprocess", node=LauncherConf, provider="runner")
+
+
+def preset_fields() -> dict[str, type | Any]:
+    """Every parameter key a config can have, dotted, with its declared type.
+
+    A group's presets have different keys; the union makes every table of every sweep carry
+    the same parameter columns, so any set of tables concatenates.
+    """
+    types: dict[str, Any] = {}
+    for f in dataclasses.fields(Config):
+        if f.name in GROUPS:
+            for schema in GROUPS[f.name]:
+                for sub in dataclasses.fields(schema):
+                    types.setdefault(f"{f.name}.{sub.name}", sub.type)
+        else:
+            types[f.name] = f.type
+    return types

@@ -1,0 +1,129 @@
+"""The sweeper: plans every point, runs what is missing, and always writes a summary.
+
+Hydra's basic sweeper creates the sweep directory before it checks a value, exits 0 when
+points fail, and writes ``multirun.yaml`` where ``pd.read_parquet`` would trip on it. This
+one composes and checks every point first (nothing is written if none can run), claims a
+directory no other sweep shares, skips points whose identical table is already there, hands
+the rest to the configured launcher (in-process by default; basic, joblib or submitit
+too), writes ``_summary.parquet``, and exits 1 if any point failed.
+"""
+
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import JobReturn, JobStatus
+from omegaconf import OmegaConf, open_dict, read_write
+
+from runner import names, summary, sweep_dir, table
+from runner.compose import PointComposer
+from runner.launcher import InProcessLauncher, job_subdir
+from runner.planning import Point, plan
+from runner.point import PointResult
+from runner.resume import reusable
+
+EXIT_FAILED_POINTS = 1
+EXIT_BAD_INPUT = 2
+_SWEEP_DIR_KEY = "hydra.sweep.dir"
+
+
+def _quoted(path: Path) -> str:
+    """``path`` as a value in Hydra's override grammar."""
+    return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _runs(points: Sequence[Point]) -> Iterator[list[Point]]:
+    """Points in runs of consecutive indices, so a launcher numbers their jobs as we do."""
+    for _, run in groupby(enumerate(points), key=lambda ip: ip[1].index - ip[0]):
+        yield [p for _, p in run]
+
+
+def _result(ret: JobReturn) -> PointResult:
+    if ret.status == JobStatus.COMPLETED and isinstance(ret.return_value, PointResult):
+        return ret.return_value
+    error = ret._return_value if ret.status == JobStatus.FAILED else "no result"
+    return PointResult(status=names.STATUS_FAILED, error=f"{type(error).__name__}: {error}")
+
+
+class RunnerSweeper(BasicSweeper):
+    """Hydra's basic sweep syntax, with the runner's guarantees."""
+
+    def sweep(self, arguments: list[str]) -> Any:
+        assert self.config is not None
+        assert self.hydra_context is not None
+        start = time.perf_counter()
+        loader = self.hydra_context.config_loader
+        parsed = OverridesParser.create(config_loader=loader).parse_overrides(
+            self._parse_config() + list(arguments)
+        )
+        (jobs,) = self.split_arguments(parsed, None)
+        composer = PointComposer(loader, self.config)
+        points = [plan(composer, i, overrides) for i, overrides in enumerate(jobs)]
+        if all(p.error for p in points):
+            for p in points:
+                print(f"error: {p.error}", file=sys.stderr)
+            raise SystemExit(EXIT_BAD_INPUT)
+
+        named = any(o.startswith(_SWEEP_DIR_KEY + "=") for o in self.config.hydra.overrides.hydra)
+        with sweep_dir.claim(Path(str(self.config.hydra.sweep.dir)), resume=named) as root:
+            self._pin_sweep_dir(root)
+            OmegaConf.save(self.config, _hydra_dir(root) / names.MULTIRUN_FILE)
+            results: dict[int, PointResult] = {}
+            for p in points:
+                if p.error is not None:
+                    results[p.index] = PointResult(status=names.STATUS_FAILED, error=p.error)
+                    continue
+                p.out_dir = root / job_subdir(self.config, composer, p)
+                reused = reusable(p.cfg, p.out_dir)
+                if reused is not None:
+                    results[p.index] = reused
+            results.update(self._launch([p for p in points if p.index not in results]))
+            rows = [_row(p, results[p.index], root) for p in points]
+            summary.write(rows, root)
+            print(summary.report(rows, time.perf_counter() - start))
+            print(root)
+        if any(r.status == names.STATUS_FAILED for r in results.values()):
+            raise SystemExit(EXIT_FAILED_POINTS)
+        return [results[p.index] for p in points]
+
+    def _pin_sweep_dir(self, root: Path) -> None:
+        """Make every later composition (in launcher processes too) use the claimed directory."""
+        assert self.config is not None
+        with read_write(self.config.hydra), open_dict(self.config.hydra):
+            self.config.hydra.sweep.dir = str(root)
+            self.config.hydra.overrides.hydra.append(f"{_SWEEP_DIR_KEY}={_quoted(root)}")
+
+    def _launch(self, pending: list[Point]) -> dict[int, PointResult]:
+        if not pending:
+            return {}
+        if isinstance(self.launcher, InProcessLauncher):
+            return self.launcher.run_points(pending)
+        assert self.launcher is not None
+        results = {}
+        for run in _runs(pending):
+            returns = self.launcher.launch([p.overrides for p in run], initial_job_idx=run[0].index)
+            results.update({p.index: _result(r) for p, r in zip(run, returns, strict=True)})
+        return results
+
+
+def _hydra_dir(root: Path) -> Path:
+    path = root / names.HYDRA_SUBDIR
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def _row(p: Point, result: PointResult, root: Path) -> dict:
+    """The point's summary row; the table's path is relative to the sweep directory."""
+    row = result.as_row()
+    if result.table is not None and p.out_dir is not None:
+        row[names.TABLE] = str((p.out_dir / names.TABLE_FILE).relative_to(root))
+    row[names.POINT] = str(p.out_dir.relative_to(root)) if p.out_dir else str(p.index)
+    row[names.OVERRIDES] = " ".join(p.overrides)
+    if p.cfg is not None:
+        row.update(table.params(p.cfg))
+    return row
