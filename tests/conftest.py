@@ -1,0 +1,70 @@
+"""Shared helpers: configs through Hydra's compose API, the command line through subprocesses."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig, OmegaConf
+
+from runner.__main__ import CONF_DIR
+from runner.config import Config, register_configs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def hydra_compose() -> Iterator:
+    """``hydra_compose(overrides) -> DictConfig``: the task config Hydra composes."""
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+
+        def _compose(overrides: Sequence[str] = ()) -> DictConfig:
+            return compose(config_name="config", overrides=list(overrides))
+
+        yield _compose
+
+
+@pytest.fixture(scope="session")
+def make_config(hydra_compose) -> Iterator:
+    """``make_config(overrides) -> Config``: the typed config of those overrides."""
+
+    def _make(overrides: Sequence[str] = ()) -> Config:
+        cfg = OmegaConf.to_object(hydra_compose(overrides))
+        assert isinstance(cfg, Config)
+        return cfg
+
+    return _make
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, module: str = "runner", check: bool = False
+) -> subprocess.CompletedProcess:
+    """Run ``python -m <module> *args`` and capture its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYDRA_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd or ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def sweep(tmp_path: Path):
+    """``sweep(*overrides) -> Path``: run a sweep into a fresh directory and return it."""
+
+    def _sweep(*overrides: str, name: str = "sweep") -> Path:
+        out = tmp_path / name
+        run_cli(*overrides, f"hydra.sweep.dir={out}", check=True)
+        return out
+
+    return _sweep
