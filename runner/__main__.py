@@ -40,6 +40,11 @@ def task(cfg: DictConfig) -> PointResult:
 def main() -> None:
     """Run the sweep; bad input ends in one line on stderr and exit status 2."""
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let Hydra's errors reach us instead of printing them
+    if not {"-m", "--multirun"} & set(sys.argv[1:]):
+        # Every invocation is a sweep. `hydra.mode: MULTIRUN` alone is not enough: Hydra
+        # falls back to a single run when the config fails to compose, and then reports
+        # "requires --multirun" instead of what is wrong.
+        sys.argv.insert(1, "--multirun")
     try:
         task()
     except KeyboardInterrupt:

@@ -1,0 +1,100 @@
+"""The forward pass against an independent loop (the notebook's own code), on many shapes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from runner import names
+from runner.point import run
+from tests import notebook_reference as ref
+
+
+def _table(make_config, tmp_path, overrides) -> pd.DataFrame:
+    run(make_config(overrides), tmp_path)
+    return pd.read_parquet(tmp_path / names.TABLE_FILE)
+
+
+def _column(df: pd.DataFrame, column: str, batch: int) -> np.ndarray:
+    rows = df[df[names.BATCH] == batch].sort_values(names.TIMESTEP)
+    return np.stack(rows[column])  # (T, width)
+
+
+@pytest.mark.parametrize(
+    ("features", "hidden", "batch", "length", "seed", "init"),
+    [
+        (1, 1, 1, 1, 0, "notebook"),
+        (1, 2, 1, 7, 3, "notebook"),
+        (3, 5, 2, 6, 11, "notebook"),
+        (2, 8, 4, 5, 123, "uniform"),
+        (4, 16, 3, 9, 2**32 - 1, "uniform"),
+    ],
+)
+def test_table_matches_the_notebook_loop(
+    make_config, tmp_path, features, hidden, batch, length, seed, init
+):
+    df = _table(
+        make_config,
+        tmp_path,
+        [
+            "sequence=random",
+            f"sequence.length={length}",
+            f"sequence.features={features}",
+            f"hidden={hidden}",
+            f"batch_size={batch}",
+            f"seed={seed}",
+            f"init={init}",
+        ],
+    )
+    assert len(df) == length * batch
+    # The independent side: inputs and weights drawn here, the loop is the notebook's.
+    X = np.random.RandomState(seed).randn(batch, length, features)  # [batch, timesteps, d]
+    rng = np.random.RandomState(seed)
+    k = 1 / np.sqrt(hidden)
+    shapes = [(features, 4 * hidden), (hidden, 4 * hidden), (1, 4 * hidden)]
+    if init == "notebook":
+        W, U, b = (rng.randn(*s) for s in shapes)
+    else:
+        W, U, b = (rng.uniform(-k, k, s) for s in shapes)
+    zeros = np.zeros((batch, hidden))
+    expected = ref.notebook_loop(X, W, U, b, zeros, zeros)
+    widths = {names.X_T: features, names.GATES: 4 * hidden}
+    for column in names.VALUE_COLUMNS:
+        for bi in range(batch):
+            got = _column(df, column, bi)
+            assert got.shape == (length, widths.get(column, hidden))
+            want = np.stack([step[column][bi] for step in expected])
+            assert_allclose(got, want, rtol=0, atol=1e-12, err_msg=f"{column}, batch {bi}")
+
+
+def test_one_sequence_is_repeated_over_the_batch(make_config, tmp_path):
+    df = _table(make_config, tmp_path, ["batch_size=3"])
+    assert len(df) == 9
+    for column in names.VALUE_COLUMNS:
+        assert_allclose(_column(df, column, 0), _column(df, column, 2), rtol=0, atol=0)
+
+
+def test_an_inline_batch_gives_each_sequence_its_rows(make_config, tmp_path):
+    df = _table(make_config, tmp_path, ["batch_size=2", "sequence.values=[[[1],[2]],[[3],[4]]]"])
+    assert df[[names.TIMESTEP, names.BATCH]].values.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    assert [x.tolist() for x in df[names.X_T]] == [[1.0], [3.0], [2.0], [4.0]]
+
+
+def test_uniform_init_stays_within_pytorchs_bound(make_config):
+    from runner.lstm import init_weights
+
+    cfg = make_config(["init=uniform", "hidden=16"])
+    w = init_weights(cfg.init, 3, 16, np.random.RandomState(0))
+    for m in (w.W, w.U, w.b):
+        assert np.abs(m).max() <= 1 / 4
+        assert np.abs(m).max() > 0.2  # a draw over the whole range, not a constant
+
+
+@pytest.mark.parametrize("value", [-1000.0, -745.5, 0.0, 745.5, 1e6, -1e300, 1e308])
+def test_sigmoid_neither_overflows_nor_warns(make_config, tmp_path, value):
+    """Warnings are errors in this suite; the expected values are the sigmoid's limits."""
+    df = _table(make_config, tmp_path, [f"sequence.values=[{value}]", "hidden=3"])
+    for column in names.VALUE_COLUMNS[2:]:
+        assert np.isfinite(np.stack(df[column])).all(), column
+    f_t = np.stack(df[names.F_T])
+    assert ((f_t >= 0) & (f_t <= 1)).all()
