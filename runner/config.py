@@ -158,6 +158,7 @@ def preset_fields() -> dict[str, type | Any]:
     types: dict[str, Any] = {}
     for f in dataclasses.fields(Config):
         if f.name in GROUPS:
+            types[f"{f.name}.name"] = str  # the preset first, then its keys
             for schema in GROUPS[f.name]:
                 for sub in dataclasses.fields(schema):
                     types.setdefault(f"{f.name}.{sub.name}", sub.type)
