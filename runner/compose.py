@@ -8,6 +8,7 @@ Overrides of Hydra's own config (``hydra.*``) fall back to a full composition.
 """
 
 import copy
+import dataclasses
 from collections.abc import Sequence
 
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
@@ -17,6 +18,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from runner.config import Config
+from runner.errors import ConfigError
 from runner.hydra_errors import explain
 
 
@@ -86,8 +88,26 @@ class PointComposer:
         return cfg
 
 
+def _refuse_added_keys(node: DictConfig, prefix: str = "") -> None:
+    """Refuse keys that ``+key=value`` added beside a schema's fields: the typed config would
+    drop them silently."""
+    schema = OmegaConf.get_type(node)
+    known = (
+        [f.name for f in dataclasses.fields(schema)] if dataclasses.is_dataclass(schema) else None
+    )
+    for key in node.keys():
+        if known is not None and key not in known:
+            value = OmegaConf.to_container(node, resolve=False)[key]
+            allowed = "a known key: one of " + ", ".join(prefix + k for k in known)
+            raise ConfigError(f"{prefix}{key}", value, allowed)
+        child = node._get_node(key)
+        if isinstance(child, DictConfig):
+            _refuse_added_keys(child, f"{prefix}{key}.")
+
+
 def to_config(task_cfg: DictConfig) -> Config:
     """The typed config of a composed task config; a :class:`ConfigError` if it has none."""
+    _refuse_added_keys(task_cfg)
     try:
         cfg = OmegaConf.to_object(task_cfg)
     except Exception as exc:

@@ -68,9 +68,9 @@ def _keys_at(key: str, cfg_type: Any) -> list[str]:
     return []
 
 
-def _override_value(exc: BaseException) -> str | None:
-    """The value of the override named in 'Error merging override key=value'."""
-    m = re.search(r"override \S+?=(\S*)", str(exc))
+def _override_value(exc: BaseException, key: str) -> str | None:
+    """The value given to ``key`` in an override quoted by Hydra's message, if any."""
+    m = re.search(rf"(?:^|[\s+~]){re.escape(key)}=(\S*)", str(exc))
     return m.group(1) if m else None
 
 
@@ -95,13 +95,13 @@ def explain(exc: BaseException) -> ConfigError | None:
     cause = exc.__cause__ if isinstance(exc, ConfigCompositionException) else exc
     if isinstance(cause, (ConfigAttributeError, ConfigKeyError)) and cause.full_key:
         keys = _keys_at(cause.full_key, cause.object_type)
-        value = _override_value(exc)
+        value = _override_value(exc, cause.full_key)
         allowed = "a known key" + (": one of " + ", ".join(keys) if keys else "")
         return ConfigError(cause.full_key, value if value is not None else "", allowed)
     if isinstance(cause, MissingMandatoryValue) and cause.full_key:
         return ConfigError(cause.full_key, "???", allowed_for(cause.full_key) + " (it is required)")
     if isinstance(cause, ValidationError) and cause.full_key:
-        value = _override_value(exc)
+        value = _override_value(exc, cause.full_key)
         shown = value if value is not None else cause.value
         return ConfigError(cause.full_key, shown, allowed_for(cause.full_key))
     if isinstance(exc, ConfigCompositionException):

@@ -128,11 +128,12 @@ def read_file(path: str) -> np.ndarray:
 
 def _read_csv(p: Path) -> np.ndarray:
     """One row per timestep, one column per feature; a header line, if any, is skipped."""
-    with p.open(encoding="utf-8") as f:
-        first = f.readline()
-    try:
-        [float(v) for v in first.split(",")]
-        skip = 0
-    except ValueError:
-        skip = 1  # a header of column names
-    return np.loadtxt(p, delimiter=",", skiprows=skip, ndmin=2, dtype=np.float64)
+    lines = [line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if lines:
+        try:
+            [float(v) for v in lines[0].split(",")]
+        except ValueError:
+            lines = lines[1:]  # a header of column names
+    if not lines:
+        raise ValueError("no rows of numbers")
+    return np.loadtxt(lines, delimiter=",", ndmin=2, dtype=np.float64)
