@@ -95,7 +95,7 @@ def _refuse_added_keys(node: DictConfig, prefix: str = "") -> None:
     known = (
         [f.name for f in dataclasses.fields(schema)] if dataclasses.is_dataclass(schema) else None
     )
-    for key in node.keys():
+    for key in node:
         if known is not None and key not in known:
             value = OmegaConf.to_container(node, resolve=False)[key]
             allowed = "a known key: one of " + ", ".join(prefix + k for k in known)

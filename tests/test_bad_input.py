@@ -45,7 +45,7 @@ CASES = [
     (["sequence=bogus"], "invalid sequence=bogus: expected one of file, notebook, random, sine"),
     (["init=bogus"], "invalid init=bogus: expected one of notebook, uniform"),
     (["dtype=float16"], "invalid dtype=float16: expected one of float64, float32"),
-    (["record=[foo]"], f"invalid record=['foo']: expected a non-empty list of distinct columns"),
+    (["record=[foo]"], "invalid record=['foo']: expected a non-empty list of distinct columns"),
     (
         ["record=[]"],
         f"invalid record=[]: expected a non-empty list of distinct columns from {COLUMNS}",
