@@ -6,8 +6,10 @@ _MAX_SHOWN = 60
 
 
 def show(value: Any) -> str:
-    """A value as the user would type it, shortened to fit on one line."""
-    text = " ".join(repr(value).split()) if not isinstance(value, str) else value
+    """A value as the user would type it; a long list is shortened to fit on one line."""
+    if isinstance(value, str):
+        return value  # keys, paths, words: in full
+    text = " ".join(repr(value).split())
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 

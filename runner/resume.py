@@ -28,6 +28,16 @@ def reusable(cfg: Config, out_dir: Path) -> PointResult | None:
     return PointResult(status=names.STATUS_REUSED, table=str(path), **_final_state_stats(path))
 
 
+def discard_partial(out_dir: Path) -> None:
+    """Delete the hidden temporary tables a killed run left in ``out_dir``.
+
+    Only the sweep that holds the sweep directory's lock calls this, so no running writer
+    owns them.
+    """
+    for tmp in out_dir.glob(f".{names.TABLE_FILE}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
 def _final_state_stats(path: Path) -> dict:
     """Statistics of the last timestep's h_t and C_t, read from the table's last row group."""
     f = pq.ParquetFile(path)

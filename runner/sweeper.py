@@ -25,7 +25,7 @@ from runner.compose import PointComposer
 from runner.launcher import InProcessLauncher, job_subdir
 from runner.planning import Point, plan
 from runner.point import PointResult
-from runner.resume import reusable
+from runner.resume import discard_partial, reusable
 
 EXIT_FAILED_POINTS = 1
 EXIT_BAD_INPUT = 2
@@ -79,6 +79,7 @@ class RunnerSweeper(BasicSweeper):
                     results[p.index] = PointResult(status=names.STATUS_FAILED, error=p.error)
                     continue
                 p.out_dir = root / job_subdir(self.config, composer, p)
+                discard_partial(p.out_dir)
                 reused = reusable(p.cfg, p.out_dir)
                 if reused is not None:
                     results[p.index] = reused

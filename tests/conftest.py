@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -68,3 +69,23 @@ def sweep(tmp_path: Path):
         return out
 
     return _sweep
+
+
+def start_cli(*args: str, cwd: Path | None = None) -> subprocess.Popen:
+    """Start ``python -m runner *args`` in the background, its output piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner", *args],
+        cwd=cwd or ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_partial_table(proc: subprocess.Popen, point_dir: Path, timeout: float = 120) -> None:
+    """Wait until ``proc`` is in the middle of writing the table of ``point_dir``."""
+    deadline = time.monotonic() + timeout
+    while not list(point_dir.glob(".table.parquet.*.tmp")):
+        assert proc.poll() is None, "the run ended before its table was half-written"
+        assert time.monotonic() < deadline, "no table was being written"
+        time.sleep(0.01)
