@@ -33,6 +33,27 @@ def job_subdir(config: DictConfig, composer: PointComposer, point: Point) -> str
     return str(cfg.hydra.sweep.subdir)
 
 
+def run_in_process(points: Sequence[Point]) -> dict[int, PointResult]:
+    """Run planned points (each with its ``out_dir``) one after the other; results by index.
+
+    Each point's directory gets ``.hydra/config.yaml`` and ``overrides.yaml``, as Hydra's
+    launchers write them.
+    """
+    log.info("Running %d points in-process", len(points))
+    results = {}
+    for p in points:
+        assert p.cfg is not None
+        assert p.out_dir is not None
+        assert p.task_cfg is not None
+        log.info("\t#%d : %s", p.index, " ".join(p.overrides))
+        hydra_dir = p.out_dir / names.HYDRA_SUBDIR
+        hydra_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(p.task_cfg, hydra_dir / "config.yaml")
+        OmegaConf.save(OmegaConf.create(p.overrides), hydra_dir / "overrides.yaml")
+        results[p.index] = run_or_report(p.cfg, p.out_dir, p.overrides)
+    return results
+
+
 class InProcessLauncher(Launcher):
     """Runs sweep points one after the other in this process."""
 
@@ -60,19 +81,7 @@ class InProcessLauncher(Launcher):
         if not self._logging_ready:
             configure_log(self.config.hydra.job_logging, self.config.hydra.verbose)
             self._logging_ready = True
-        log.info("Running %d points in-process", len(points))
-        results = {}
-        for p in points:
-            assert p.cfg is not None
-            assert p.out_dir is not None
-            assert p.task_cfg is not None
-            log.info("\t#%d : %s", p.index, " ".join(p.overrides))
-            hydra_dir = p.out_dir / names.HYDRA_SUBDIR
-            hydra_dir.mkdir(parents=True, exist_ok=True)
-            OmegaConf.save(p.task_cfg, hydra_dir / "config.yaml")
-            OmegaConf.save(OmegaConf.create(p.overrides), hydra_dir / "overrides.yaml")
-            results[p.index] = run_or_report(p.cfg, p.out_dir, p.overrides)
-        return results
+        return run_in_process(points)
 
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int

@@ -8,7 +8,6 @@ the rest to the configured launcher (in-process by default; basic, joblib or sub
 too), writes ``_summary.parquet``, and exits 1 if any point failed.
 """
 
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from itertools import groupby
@@ -20,15 +19,13 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
 from omegaconf import OmegaConf, open_dict, read_write
 
-from runner import names, summary, sweep_dir, table
+from runner import names, sweep_dir
 from runner.compose import PointComposer
 from runner.launcher import InProcessLauncher, job_subdir
 from runner.planning import Point, plan
 from runner.point import PointResult
-from runner.resume import discard_partial, reusable
+from runner.sweep import exit_status, refuse_if_none_can_run, run_sweep
 
-EXIT_FAILED_POINTS = 1
-EXIT_BAD_INPUT = 2
 _SWEEP_DIR_KEY = "hydra.sweep.dir"
 
 
@@ -64,32 +61,17 @@ class RunnerSweeper(BasicSweeper):
         (jobs,) = self.split_arguments(parsed, None)
         composer = PointComposer(loader, self.config)
         points = [plan(composer, i, overrides) for i, overrides in enumerate(jobs)]
-        if all(p.error for p in points):
-            for p in points:
-                print(f"error: {p.error}", file=sys.stderr)
-            raise SystemExit(EXIT_BAD_INPUT)
-
+        refuse_if_none_can_run(points)
         named = any(o.startswith(_SWEEP_DIR_KEY + "=") for o in self.config.hydra.overrides.hydra)
         with sweep_dir.claim(Path(str(self.config.hydra.sweep.dir)), resume=named) as root:
             self._pin_sweep_dir(root)
             OmegaConf.save(self.config, _hydra_dir(root) / names.MULTIRUN_FILE)
-            results: dict[int, PointResult] = {}
-            for p in points:
-                if p.error is not None:
-                    results[p.index] = PointResult(status=names.STATUS_FAILED, error=p.error)
-                    continue
-                p.out_dir = root / job_subdir(self.config, composer, p)
-                discard_partial(p.out_dir)
-                reused = reusable(p.cfg, p.out_dir)
-                if reused is not None:
-                    results[p.index] = reused
-            results.update(self._launch([p for p in points if p.index not in results]))
-            rows = [_row(p, results[p.index], root) for p in points]
-            summary.write(rows, root)
-            print(summary.report(rows, time.perf_counter() - start))
-            print(root)
-        if any(r.status == names.STATUS_FAILED for r in results.values()):
-            raise SystemExit(EXIT_FAILED_POINTS)
+            results = run_sweep(
+                points, root, lambda p: job_subdir(self.config, composer, p), self._launch, start
+            )
+        status = exit_status(results)
+        if status:
+            raise SystemExit(status)
         return [results[p.index] for p in points]
 
     def _pin_sweep_dir(self, root: Path) -> None:
@@ -100,8 +82,6 @@ class RunnerSweeper(BasicSweeper):
             self.config.hydra.overrides.hydra.append(f"{_SWEEP_DIR_KEY}={_quoted(root)}")
 
     def _launch(self, pending: list[Point]) -> dict[int, PointResult]:
-        if not pending:
-            return {}
         if isinstance(self.launcher, InProcessLauncher):
             return self.launcher.run_points(pending)
         assert self.launcher is not None
@@ -116,15 +96,3 @@ def _hydra_dir(root: Path) -> Path:
     path = root / names.HYDRA_SUBDIR
     path.mkdir(exist_ok=True)
     return path
-
-
-def _row(p: Point, result: PointResult, root: Path) -> dict:
-    """The point's summary row; the table's path is relative to the sweep directory."""
-    row = result.as_row()
-    if result.table is not None and p.out_dir is not None:
-        row[names.TABLE] = str((p.out_dir / names.TABLE_FILE).relative_to(root))
-    row[names.POINT] = str(p.out_dir.relative_to(root)) if p.out_dir else str(p.index)
-    row[names.OVERRIDES] = " ".join(p.overrides)
-    if p.cfg is not None:
-        row.update(table.params(p.cfg))
-    return row
