@@ -14,14 +14,10 @@ from omegaconf import DictConfig
 
 from runner import names
 from runner.compose import to_config
-from runner.config import register_configs
+from runner.config import CONF_DIR, register_configs
 from runner.errors import ConfigError
 from runner.hydra_errors import explain
 from runner.point import PointResult, run_or_report
-
-# conf/ beside the package in a checkout; inside it in an installed wheel.
-_HERE = Path(__file__).resolve().parent
-CONF_DIR = _HERE / "conf" if (_HERE / "conf").is_dir() else _HERE.parent / "conf"
 
 register_configs()
 

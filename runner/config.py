@@ -11,11 +11,16 @@ that a preset does not have is refused by Hydra, and the code dispatches on the 
 import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from omegaconf import MISSING
 
 from runner import names
+
+# conf/ beside the package in a checkout; inside it in an installed wheel.
+_PACKAGE = Path(__file__).resolve().parent
+CONF_DIR = _PACKAGE / "conf" if (_PACKAGE / "conf").is_dir() else _PACKAGE.parent / "conf"
 
 
 class DType(str, Enum):
@@ -165,3 +170,34 @@ def preset_fields() -> dict[str, type | Any]:
         else:
             types[f.name] = f.type
     return types
+
+
+def structured_group(group: str, node: dict[str, Any]) -> Any:
+    """A saved group node as a typed DictConfig of the preset schema whose keys it has.
+
+    Raises
+    ------
+    runner.errors.ConfigError
+        If the node's keys are those of no preset of the group.
+    """
+    from omegaconf import OmegaConf
+
+    from runner.errors import ConfigError
+
+    schemas = GROUPS[group]
+    for schema in schemas:
+        if {f.name for f in dataclasses.fields(schema)} == set(node):
+            return OmegaConf.merge(OmegaConf.structured(schema), node)
+    allowed = "the keys of one of " + ", ".join(s.__name__ for s in schemas)
+    raise ConfigError(group, sorted(node), allowed)
+
+
+def structured(saved: dict[str, Any]) -> Any:
+    """A saved plain config (e.g. from a table's metadata) as a typed, struct DictConfig,
+    so that overrides applied to it are type-checked as Hydra would check them."""
+    from omegaconf import OmegaConf
+
+    data = {k: structured_group(k, v) if k in GROUPS else v for k, v in saved.items()}
+    cfg = OmegaConf.merge(OmegaConf.structured(Config), data)
+    OmegaConf.set_struct(cfg, True)
+    return cfg

@@ -11,8 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
-from runner.__main__ import CONF_DIR
-from runner.config import Config, register_configs
+from runner.config import CONF_DIR, Config, register_configs
 
 ROOT = Path(__file__).resolve().parents[1]
 

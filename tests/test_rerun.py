@@ -1,0 +1,65 @@
+"""python -m runner.rerun: a past point from its saved config, to the bit, anywhere."""
+
+import shutil
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from runner import names
+from runner.rerun import main
+from runner.table import read_metadata
+from tests.conftest import run_cli
+
+
+def test_rerun_of_a_copied_point_is_the_same_table_to_the_bit(sweep, tmp_path):
+    out = sweep("sequence=random", "seed=3", "hidden=5")
+    elsewhere = tmp_path / "copied" / "point"
+    shutil.copytree(out / "0", elsewhere)
+    (out / "0" / names.TABLE_FILE).rename(out / "0" / "moved.parquet")  # the original is gone
+    proc = run_cli("copied/point", "--out", "again", module="runner.rerun", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "again"
+    new = tmp_path / "again" / "0" / names.TABLE_FILE
+    assert new.read_bytes() == (elsewhere / names.TABLE_FILE).read_bytes()
+
+
+def test_an_override_changes_one_key_and_keeps_the_rest(sweep, tmp_path, capsys):
+    out = sweep("sequence=random", "seed=3", "hidden=5")
+    assert main([str(out / "0"), "hidden=2", "--out", str(tmp_path / "r")]) == 0
+    table = tmp_path / "r" / "0" / names.TABLE_FILE
+    old, new = read_metadata(out / "0" / names.TABLE_FILE), read_metadata(table)
+    assert new["config"] == {**old["config"], "hidden": 2}
+    assert new["overrides"] == [*old["overrides"], "hidden=2"]
+    before, after = pd.read_parquet(out / "0"), pd.read_parquet(table)
+    assert after[names.X_T].tolist() == before[names.X_T].tolist()  # same saved sequence.seed
+    assert {len(h) for h in after[names.H_T]} == {2}
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(tmp_path / "r")
+
+
+def test_a_group_override_takes_the_preset_from_conf(sweep, tmp_path):
+    out = sweep("seed=4")
+    assert (
+        main([str(out / "0"), "sequence=sine", "sequence.length=6", "--out", str(tmp_path / "r")])
+        == 0
+    )
+    config = read_metadata(tmp_path / "r" / "0" / names.TABLE_FILE)["config"]
+    assert config["sequence"] == {
+        "length": 6,
+        "features": 1,
+        "period": 25.0,
+        "amplitude": 1.0,
+        "name": "sine",
+    }
+    assert config["seed"] == 4
+    assert pq.read_metadata(tmp_path / "r" / "0" / names.TABLE_FILE).num_rows == 6
+
+
+def test_bad_rerun_input_is_one_line_and_writes_nothing(sweep, tmp_path):
+    out = sweep()
+    proc = run_cli(str(out / "0"), "hidden=0", "--out", "r", module="runner.rerun", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == "error: invalid hidden=0: expected an integer >= 1\n"
+    assert not (tmp_path / "r").exists()
+    proc = run_cli(str(tmp_path / "none"), module="runner.rerun", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: invalid point=")
