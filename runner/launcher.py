@@ -11,12 +11,13 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
 from hydra.core.utils import JobReturn, JobStatus, configure_log
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-from runner import names
+from runner import names, table
 from runner.compose import PointComposer
 from runner.planning import Point, plan
 from runner.point import PointResult, run_or_report
@@ -36,8 +37,8 @@ def job_subdir(config: DictConfig, composer: PointComposer, point: Point) -> str
 def run_in_process(points: Sequence[Point]) -> dict[int, PointResult]:
     """Run planned points (each with its ``out_dir``) one after the other; results by index.
 
-    Each point's directory gets ``.hydra/config.yaml`` and ``overrides.yaml``, as Hydra's
-    launchers write them.
+    Each point's directory gets ``.hydra/config.yaml`` (resolved) and ``overrides.yaml``, as
+    Hydra's launchers write them.
     """
     log.info("Running %d points in-process", len(points))
     results = {}
@@ -48,8 +49,8 @@ def run_in_process(points: Sequence[Point]) -> dict[int, PointResult]:
         log.info("\t#%d : %s", p.index, " ".join(p.overrides))
         hydra_dir = p.out_dir / names.HYDRA_SUBDIR
         hydra_dir.mkdir(parents=True, exist_ok=True)
-        OmegaConf.save(p.task_cfg, hydra_dir / "config.yaml")
-        OmegaConf.save(OmegaConf.create(p.overrides), hydra_dir / "overrides.yaml")
+        (hydra_dir / names.CONFIG_FILE).write_text(table.config_yaml(p.cfg))
+        (hydra_dir / names.OVERRIDES_FILE).write_text(yaml.safe_dump(p.overrides))
         results[p.index] = run_or_report(p.cfg, p.out_dir, p.overrides)
     return results
 

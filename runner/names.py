@@ -17,6 +17,8 @@ TABLE_FILE = "table.parquet"
 SUMMARY_FILE = "_summary.parquet"
 HYDRA_SUBDIR = ".hydra"
 MULTIRUN_FILE = "multirun.yaml"
+CONFIG_FILE = "config.yaml"  # in a point's .hydra/: its resolved config
+OVERRIDES_FILE = "overrides.yaml"  # in a point's .hydra/: its command-line overrides
 LOCK_FILE = ".lock"
 
 # Per-timestep result columns, in the notebook's order. Every one but the two indices is a

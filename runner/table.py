@@ -6,6 +6,7 @@ parameters are ordinary columns, so any set of tables concatenates into one fram
 """
 
 import dataclasses
+import functools
 import json
 import os
 import secrets
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 from omegaconf import OmegaConf
 
 from runner import names
@@ -27,6 +29,7 @@ from runner.config import GROUPS, Config, preset_fields
 from runner.lstm import Steps
 
 _PACKAGES = ("lstm-runner", "numpy", "pandas", "pyarrow", "hydra-core", "omegaconf")
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C emitter where built
 _ARROW_TYPES = {int: pa.int64(), float: pa.float64(), bool: pa.bool_(), str: pa.string()}
 
 
@@ -69,6 +72,7 @@ def params(cfg: Config) -> dict[str, Any]:
     return {f.name: _scalar(flat.get(f.name)) for f in PARAM_FIELDS}
 
 
+@functools.cache
 def versions() -> dict[str, str]:
     """Versions of Python and of the packages that determine a table's numbers and bytes."""
     found = {"python": sys.version.split()[0]}
@@ -81,8 +85,8 @@ def versions() -> dict[str, str]:
 
 
 def config_yaml(cfg: Config) -> str:
-    """The resolved config as YAML."""
-    return OmegaConf.to_yaml(OmegaConf.create(config_dict(cfg)))
+    """The resolved config as YAML, in the schema's key order."""
+    return yaml.dump(config_dict(cfg), Dumper=_YAML_DUMPER, sort_keys=False)
 
 
 def schema(cfg: Config, overrides: list[str]) -> pa.Schema:
