@@ -6,7 +6,7 @@ bare app is Hydra 1.3's own basic sweeper and launcher running a task that does 
 the runner's points do the notebook config's whole work (forward pass, table, summary).
 Runs alternate between the two so that load on this shared machine hits both alike.
 
-    python bench/sweep_overhead.py [--small 10] [--large 200] [--repeat 3]
+    python -m bench.sweep_overhead [--small 10] [--large 200] [--repeat 3]
 """
 
 import argparse

@@ -1,0 +1,121 @@
+"""The forward pass, side by side: runner vs the notebook's loop vs torch.nn.LSTM (CPU).
+
+Every size runs every implementation in one process, interleaved, and reports the best of
+``--repeat`` timings and ratios, so the machine's load hits all alike. torch gets the same
+thread count as NumPy's BLAS and the same weights, remapped to its gate order (i, f, g, o;
+ours is f, i, o, g) with the bias in ``bias_ih`` and zeros in ``bias_hh``; the outputs are
+checked to agree before anything is timed. GFLOP/s counts the two matrix products per step
+and is set against this machine's own matrix-multiply rate for the same dtype.
+
+    pip install -e '.[bench]' && python -m bench.forward [--repeat 5]
+"""
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_info
+
+from runner.lstm import Steps, Weights, forward
+from tests.notebook_reference import notebook_loop
+
+SIZES = {  # name: (B, h, T, d)
+    "tiny": (1, 2, 1000, 1),
+    "medium": (64, 256, 100, 256),
+    "large": (64, 1024, 50, 1024),
+}
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def torch_lstm(w: Weights, d: int, dtype: torch.dtype) -> torch.nn.LSTM:
+    """torch.nn.LSTM computing our numbers: gates reordered f,i,o,g -> i,f,g,o."""
+    h = w.hidden
+    order = [1, 0, 3, 2]  # torch block k takes our block order[k]
+
+    def blocks(m: np.ndarray) -> np.ndarray:  # (rows, 4h) -> (4h, rows), torch's layout
+        return np.concatenate([m[:, k * h : (k + 1) * h] for k in order], axis=1).T
+
+    lstm = torch.nn.LSTM(d, h).to(dtype)
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.from_numpy(blocks(w.W)))
+        lstm.weight_hh_l0.copy_(torch.from_numpy(blocks(w.U)))
+        lstm.bias_ih_l0.copy_(torch.from_numpy(blocks(w.b)[:, 0]))
+        lstm.bias_hh_l0.zero_()
+    return lstm
+
+
+def matmul_gflops(dtype: np.dtype, repeat: int) -> float:
+    """This machine's own matrix-multiply rate: a 1024^3 product."""
+    a = np.random.RandomState(0).randn(1024, 1024).astype(dtype)
+    return 2 * 1024**3 / best(lambda: a @ a, repeat) / 1e9
+
+
+def run_size(name: str, dtype: np.dtype, repeat: int, peak: float) -> None:
+    B, h, T, d = SIZES[name]
+    rng = np.random.RandomState(0)
+    k = 1 / np.sqrt(h)
+    w = Weights(*(rng.uniform(-k, k, s) for s in [(d, 4 * h), (h, 4 * h), (1, 4 * h)]))
+    w = w.astype(dtype)
+    x = rng.randn(T, B, d).astype(dtype)  # (T, B, d)
+    zeros = np.zeros((B, h), dtype)
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    lstm = torch_lstm(w, d, tdtype)
+    xt = torch.from_numpy(x)
+    out = Steps.empty(T, B, h, dtype)
+
+    ours = forward(x, w, zeros, zeros, out)
+    with torch.no_grad():
+        theirs, _ = lstm(xt)
+    tol = 1e-10 if dtype == np.float64 else 2e-4
+    agree = np.abs(ours.H - theirs.numpy()).max()
+    assert agree < tol, f"{name}: torch and runner differ by {agree}"
+
+    def run_torch() -> None:
+        with torch.no_grad():
+            lstm(xt)
+
+    t_ours = best(lambda: forward(x, w, zeros, zeros, out), repeat)
+    t_torch = best(run_torch, repeat)
+    line = (
+        f"{name:>6} {np.dtype(dtype).name:>7} B={B:<3} h={h:<5} T={T:<5} d={d:<5}"
+        f" runner {t_ours * 1e3:9.2f} ms  torch/runner {t_torch / t_ours:6.2f}x"
+    )
+    if dtype == np.float64:
+        xb = x.transpose(1, 0, 2)  # [batch, timesteps, features], as the notebook has it
+        nb_repeat = max(1, repeat // 2) if name != "large" else 1
+        t_naive = best(lambda: notebook_loop(xb, w.W, w.U, w.b, zeros, zeros), nb_repeat)
+        line += f"  notebook/runner {t_naive / t_ours:6.2f}x"
+    flops = 2 * T * B * 4 * h * (d + h)
+    line += f"  {flops / t_ours / 1e9:7.2f} GFLOP/s ({flops / t_ours / 1e9 / peak:5.1%} of matmul)"
+    print(line, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    args = parser.parse_args()
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    threads = blas[0]["num_threads"] if blas else 1
+    torch.set_num_threads(threads)
+    kernels = ", ".join(f"{i['internal_api']} {i.get('architecture')}" for i in blas)
+    print(f"numpy {np.__version__} ({kernels}), torch {torch.__version__}, {threads} threads each")
+    for dtype in (np.float64, np.float32):
+        peak = matmul_gflops(dtype, args.repeat)
+        print(f"matmul 1024^3 {np.dtype(dtype).name}: {peak:.1f} GFLOP/s")
+        for name in args.sizes:
+            run_size(name, dtype, args.repeat, peak)
+
+
+if __name__ == "__main__":
+    main()
