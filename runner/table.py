@@ -163,7 +163,9 @@ def atomic_writer(path: Path, table_schema: pa.Schema) -> Iterator[pq.ParquetWri
     """
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     try:
-        with pq.ParquetWriter(tmp, table_schema) as writer:
+        # Dictionary encoding pays only for repeated values: the parameters, not the floats.
+        dictionary = [f.name for f in table_schema if f.name not in names.VALUE_COLUMNS]
+        with pq.ParquetWriter(tmp, table_schema, use_dictionary=dictionary) as writer:
             yield writer
         os.replace(tmp, path)
     finally:
