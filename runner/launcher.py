@@ -40,7 +40,7 @@ def run_in_process(points: Sequence[Point]) -> dict[int, PointResult]:
     Each point's directory gets ``.hydra/config.yaml`` (resolved) and ``overrides.yaml``, as
     Hydra's launchers write them.
     """
-    log.info("Running %d points in-process", len(points))
+    log.info("Running %d point%s in-process", len(points), "" if len(points) == 1 else "s")
     results = {}
     for p in points:
         assert p.cfg is not None
