@@ -1,5 +1,6 @@
 """Planning a sweep: every point composed and checked before anything is written."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +24,11 @@ class Point:
     out_dir: Path | None = None
 
 
-def plan(composer: PointComposer, index: int, overrides: list[str]) -> Point:
-    """Compose the point's config and check every value, its sequence's data included."""
+def checked(index: int, overrides: list[str], compose: Callable[[], DictConfig]) -> Point:
+    """The point whose task config ``compose()`` makes, with every value checked, its
+    sequence's data included; a refused value becomes the point's ``error``."""
     try:
-        task_cfg = composer.compose(overrides)
+        task_cfg = compose()
         cfg = to_config(task_cfg)
         inputs(cfg)
     except Exception as exc:
@@ -35,3 +37,8 @@ def plan(composer: PointComposer, index: int, overrides: list[str]) -> Point:
             raise
         return Point(index, list(overrides), error=str(error))
     return Point(index, list(overrides), task_cfg, cfg)
+
+
+def plan(composer: PointComposer, index: int, overrides: list[str]) -> Point:
+    """A sweep point, composed as Hydra would compose it, and checked."""
+    return checked(index, overrides, lambda: composer.compose(overrides))

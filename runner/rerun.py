@@ -21,15 +21,12 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from runner import sweep_dir
-from runner.compose import to_config
 from runner.config import CONF_DIR, GROUPS, register_configs, structured, structured_group
 from runner.errors import ConfigError
-from runner.hydra_errors import explain
 from runner.launcher import run_in_process
 from runner.load import tables
-from runner.planning import Point
-from runner.point import inputs
-from runner.sweep import EXIT_BAD_INPUT, exit_status, run_sweep
+from runner.planning import checked
+from runner.sweep import EXIT_BAD_INPUT, exit_status, refuse_if_none_can_run, run_sweep
 from runner.table import read_metadata
 
 
@@ -54,6 +51,18 @@ def apply_overrides(saved: dict, overrides: list[str]) -> DictConfig:
     return cfg
 
 
+def _saved(point: Path) -> dict:
+    """The config and overrides saved in the table of ``point`` (a directory or the table)."""
+    allowed = "a point directory or its table.parquet, written by the runner"
+    try:
+        (_, _, table_file), *more = tables(point)
+        if more:
+            raise ValueError("a sweep, not a point")
+        return read_metadata(table_file)
+    except (OSError, ValueError):
+        raise ConfigError("point", str(point), allowed) from None
+
+
 def _default_out() -> Path:
     now = datetime.now()
     return Path("outputs") / now.strftime("%Y-%m-%d") / now.strftime("%H-%M-%S")
@@ -73,20 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        found = tables(args.point) if args.point.exists() else []
-        if len(found) != 1:
-            raise ConfigError("point", str(args.point), "a point directory or its table.parquet")
-        meta = read_metadata(found[0][2])
-        task_cfg = apply_overrides(meta["config"], args.overrides)
-        cfg = to_config(task_cfg)
-        inputs(cfg)
-    except Exception as exc:
-        error = explain(exc)
-        if error is None:
-            raise
-        print(f"error: {error}", file=sys.stderr)
+        saved = _saved(args.point)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    point = Point(0, [*meta["overrides"], *args.overrides], task_cfg, cfg)
+    overrides = [*saved["overrides"], *args.overrides]
+    point = checked(0, overrides, lambda: apply_overrides(saved["config"], args.overrides))
+    refuse_if_none_can_run([point])
     with sweep_dir.claim(args.out or _default_out(), resume=args.out is not None) as root:
         results = run_sweep([point], root, lambda p: "0", run_in_process, start)
     return exit_status(results)
