@@ -21,18 +21,19 @@ from omegaconf.errors import (
 
 from runner.config import GROUPS, Config
 from runner.errors import ConfigError
-from runner.validation import SEED_MAX
+from runner.sequences import SHAPES
+from runner.validation import POSITIVE_INT, SEED_RANGE
 
 # What each key allows, where its type alone says too little.
 ALLOWED = {
-    "hidden": "an integer >= 1",
-    "batch_size": "an integer >= 1",
-    "seed": f"an integer from 0 to {SEED_MAX}",
-    "sequence.length": "an integer >= 1",
-    "sequence.features": "an integer >= 1",
-    "sequence.seed": f"an integer from 0 to {SEED_MAX}",
+    "hidden": POSITIVE_INT,
+    "batch_size": POSITIVE_INT,
+    "seed": SEED_RANGE,
+    "sequence.length": POSITIVE_INT,
+    "sequence.features": POSITIVE_INT,
+    "sequence.seed": SEED_RANGE,
     "sequence.path": "a path to a .npy, .csv or .parquet file",
-    "sequence.values": "a list of numbers [T], of lists [T][d], or of those [B][T][d]",
+    "sequence.values": SHAPES,
     "record": "a list of columns",
 }
 _BY_TYPE = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}

@@ -7,16 +7,18 @@ from runner.config import Config, RandomSequence, SineSequence
 from runner.errors import ConfigError
 
 SEED_MAX = 2**32 - 1  # np.random.RandomState takes seeds in [0, 2**32 - 1]
+POSITIVE_INT = "an integer >= 1"
+SEED_RANGE = f"an integer from 0 to {SEED_MAX}"
 
 
 def _positive_int(key: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(key, value, "an integer >= 1")
+        raise ConfigError(key, value, POSITIVE_INT)
 
 
 def _seed(key: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
-        raise ConfigError(key, value, f"an integer from 0 to {SEED_MAX}")
+        raise ConfigError(key, value, SEED_RANGE)
 
 
 def check(cfg: Config) -> None:
