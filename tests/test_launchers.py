@@ -47,3 +47,12 @@ def test_launcher_matches_the_serial_run(serial, tmp_path, launcher):
     again = run_cli(*SWEEP, *launcher, f"hydra.sweep.dir={out}")
     assert again.returncode == 1
     assert "6 points: 0 ok, 4 reused, 2 failed" in again.stdout
+
+
+def test_the_inprocess_launcher_also_serves_hydras_basic_sweeper(serial, tmp_path):
+    """Through Hydra's Launcher interface: the same tables (Hydra's sweeper, Hydra's layout)."""
+    out = tmp_path / "sweep"
+    run_cli("hidden=2,3", "seed=0,1", "hydra/sweeper=basic", f"hydra.sweep.dir={out}", check=True)
+    for point in ("0", "1", "2", "3"):
+        ours = (out / point / names.TABLE_FILE).read_bytes()
+        assert ours == (serial / point / names.TABLE_FILE).read_bytes(), point
