@@ -19,6 +19,10 @@ from runner.errors import ConfigError
 from runner.hydra_errors import explain
 from runner.point import PointResult, run_or_report
 
+# Hydra's flags that choose what it does; without one, the runner adds --multirun.
+_MODE_FLAGS = {"-m", "--multirun", "-r", "--run", "-c", "--cfg", "-i", "--info"}
+_MODE_FLAGS |= {"-sc", "--shell-completion"}
+
 register_configs()
 
 
@@ -36,7 +40,7 @@ def task(cfg: DictConfig) -> PointResult:
 def main() -> None:
     """Run the sweep; bad input ends in one line on stderr and exit status 2."""
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let Hydra's errors reach us instead of printing them
-    if not {"-m", "--multirun"} & set(sys.argv[1:]):
+    if not _MODE_FLAGS & {arg.split("=")[0] for arg in sys.argv[1:]}:
         # Every invocation is a sweep. `hydra.mode: MULTIRUN` alone is not enough: Hydra
         # falls back to a single run when the config fails to compose, and then reports
         # "requires --multirun" instead of what is wrong.

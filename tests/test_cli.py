@@ -51,3 +51,10 @@ def test_any_hydra_sweep_syntax_sweeps(tmp_path):
         **{("notebook", s): 3 for s in range(3)},
         **{("sine", s): 50 for s in range(3)},  # the sine preset's default length
     }
+
+
+def test_hydras_own_flags_still_work(tmp_path):
+    shown = run_cli("--cfg", "job", "hidden=3", cwd=tmp_path, check=True)
+    assert "hidden: 3" in shown.stdout
+    assert not (tmp_path / "outputs").exists()
+    assert "Configuration groups" in run_cli("--help", cwd=tmp_path, check=True).stdout
