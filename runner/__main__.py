@@ -20,8 +20,7 @@ from runner.hydra_errors import explain
 from runner.point import PointResult, run_or_report
 
 # Hydra's flags that choose what it does; without one, the runner adds --multirun.
-_MODE_FLAGS = {"-m", "--multirun", "-r", "--run", "-c", "--cfg", "-i", "--info"}
-_MODE_FLAGS |= {"-sc", "--shell-completion"}
+_MODE_FLAGS = {"-m", "--multirun", "-r", "--run", "-c", "--cfg", "-i", "--info", "-sc"}
 
 register_configs()
 
