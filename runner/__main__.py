@@ -20,7 +20,18 @@ from runner.hydra_errors import explain
 from runner.point import PointResult, run_or_report
 
 # Hydra's flags that choose what it does; without one, the runner adds --multirun.
-_MODE_FLAGS = {"-m", "--multirun", "-r", "--run", "-c", "--cfg", "-i", "--info", "-sc"}
+_MODE_FLAGS = {
+    "-m",
+    "--multirun",
+    "-r",
+    "--run",
+    "-c",
+    "--cfg",
+    "-i",
+    "--info",
+    "-sc",
+    "--shell-completion",
+}
 
 register_configs()
 
