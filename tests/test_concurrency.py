@@ -17,7 +17,7 @@ def test_two_default_sweeps_at_once_get_two_directories(tmp_path):
 
 def test_a_second_sweep_into_a_directory_in_use_is_refused(tmp_path):
     out = tmp_path / "sweep"
-    first = start_cli("sequence=random", "sequence.length=300000", f"hydra.sweep.dir={out}")
+    first = start_cli("sequence=random", "sequence.length=800000", f"hydra.sweep.dir={out}")
     wait_for_partial_table(first, out / "0")
     second = start_cli("hidden=3", f"hydra.sweep.dir={out}")
     _, err = second.communicate(timeout=60)
