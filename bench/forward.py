@@ -5,7 +5,10 @@ Every size runs every implementation in one process, interleaved, and reports th
 thread count as NumPy's BLAS and the same weights, remapped to its gate order (i, f, g, o;
 ours is f, i, o, g) with the bias in ``bias_ih`` and zeros in ``bias_hh``; the outputs are
 checked to agree before anything is timed. GFLOP/s counts the two matrix products per step
-and is set against this machine's own matrix-multiply rate for the same dtype.
+and is set against this machine's own matrix-multiply rate for the same dtype. The path is
+the one ``forward`` takes at that size: the compiled loop or NumPy with BLAS products. For
+the latter, "BLAS alone" times only its matrix products (every x_t·W in one, then T times
+h_{t-1}·U), a floor no NumPy code built on the same BLAS can go below.
 
     pip install -e '.[bench]' && python -m bench.forward [--repeat 5]
 """
@@ -18,7 +21,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_info
 
-from runner.lstm import Steps, Weights, forward
+from runner.lstm import Steps, Weights, _project_inputs, forward, uses_compiled_loop
 from tests.notebook_reference import notebook_loop
 
 SIZES = {  # name: (B, h, T, d)
@@ -54,6 +57,14 @@ def torch_lstm(w: Weights, d: int, dtype: torch.dtype) -> torch.nn.LSTM:
     return lstm
 
 
+def blas_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
+    """The matrix products of the NumPy path and nothing else."""
+    _project_inputs(x, w, out.gates)
+    hU = np.empty_like(out.gates[0])  # (B, 4h)
+    for h_prev in out.H:
+        np.matmul(h_prev, w.U, out=hU)
+
+
 def matmul_gflops(dtype: np.dtype, repeat: int) -> float:
     """This machine's own matrix-multiply rate: a 1024^3 product."""
     a = np.random.RandomState(0).randn(1024, 1024).astype(dtype)
@@ -86,10 +97,15 @@ def run_size(name: str, dtype: np.dtype, repeat: int, peak: float) -> None:
 
     t_ours = best(lambda: forward(x, w, zeros, zeros, out), repeat)
     t_torch = best(run_torch, repeat)
+    compiled = uses_compiled_loop(B, h)
     line = (
         f"{name:>6} {np.dtype(dtype).name:>7} B={B:<3} h={h:<5} T={T:<5} d={d:<5}"
-        f" runner {t_ours * 1e3:9.2f} ms  torch/runner {t_torch / t_ours:6.2f}x"
+        f" {'compiled' if compiled else 'numpy':>8} {t_ours * 1e3:8.2f} ms"
+        f"  torch/runner {t_torch / t_ours:5.2f}x"
     )
+    if not compiled:
+        t_blas = best(lambda: blas_alone(x, w, out), repeat)
+        line += f"  torch/BLAS-alone {t_torch / t_blas:5.2f}x"
     if dtype == np.float64:
         xb = x.transpose(1, 0, 2)  # [batch, timesteps, features], as the notebook has it
         nb_repeat = max(1, repeat // 2) if name != "large" else 1

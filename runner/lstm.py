@@ -8,10 +8,10 @@ The equations, gate order and initialisation are the notebook's::
     C_t = f * C_{t-1} + i * g
     h_t = o * tanh(C_t)
 
-Two things differ from the notebook's loop, neither in the numbers (they agree to 1e-12):
-every ``x_t·W`` of a run of timesteps is one matrix product, and the sigmoid is computed as
-``0.5 * tanh(x / 2) + 0.5`` in the same ``tanh`` call as the candidate, which neither
-overflows nor warns for any finite input.
+Three things differ from the notebook's loop, none in the numbers (they agree to 1e-12):
+every ``x_t·W`` of a run of timesteps is one matrix product; the sigmoid is computed as
+``0.5 * tanh(x / 2) + 0.5``, which neither overflows nor warns for any finite input; and for
+small sizes the recurrence runs as one compiled loop (:mod:`runner.lstm_compiled`).
 """
 
 from dataclasses import dataclass
@@ -128,10 +128,24 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
     out += w.b
 
 
+# Up to this batch * hidden size, a step is so little arithmetic that NumPy's per-call cost
+# dominates and the compiled loop wins; above it, BLAS products win (``python -m bench.forward``).
+COMPILED_MAX_BATCH_HIDDEN = 64
+
+
+def uses_compiled_loop(batch: int, hidden: int) -> bool:
+    """Whether :func:`forward` runs the recurrence as one compiled loop for these sizes."""
+    return batch * hidden <= COMPILED_MAX_BATCH_HIDDEN
+
+
 def forward(
     x: np.ndarray, w: Weights, h0: np.ndarray, c0: np.ndarray, out: Steps | None = None
 ) -> Steps:
     """Run the LSTM over T timesteps from the state (h0, c0).
+
+    Small sizes (:func:`uses_compiled_loop`) run :func:`runner.lstm_compiled.recur`, the
+    others :func:`recur`; the choice depends on the sizes alone, so a config always takes the
+    same one and gives the same bits.
 
     Parameters
     ----------
@@ -151,18 +165,42 @@ def forward(
         ``(steps.H[-1], steps.C[-1])``.
     """
     T, B, _ = x.shape
-    h = w.hidden
-    steps = (out or Steps.empty(T, B, h, w.U.dtype)).head(T)
+    steps = (out or Steps.empty(T, B, w.hidden, w.U.dtype)).head(T)
     _project_inputs(x, w, steps.gates)
+    if uses_compiled_loop(B, w.hidden):
+        from runner import lstm_compiled  # numba loads only when a run needs it
+
+        h0, c0 = np.ascontiguousarray(h0), np.ascontiguousarray(c0)
+        lstm_compiled.recur(steps.gates, w.U, h0, c0, steps.acts, steps.C, steps.H)
+    else:
+        recur(steps, w.U, h0, c0)
+    return steps
+
+
+def recur(steps: Steps, U: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> None:
+    """Finish the forward pass in NumPy once ``steps.gates`` holds ``x_t·W + b``.
+
+    Each step is one BLAS product and a few in-place ufuncs on preallocated buffers.
+
+    Parameters
+    ----------
+    steps : Steps
+        ``gates`` (T, B, 4h) gets ``h_{t-1}·U`` added in place; ``acts``, ``C`` and ``H`` are
+        filled.
+    U : numpy.ndarray
+        Recurrent weights, shape (h, 4h).
+    h0, c0 : numpy.ndarray
+        State before the first step, shape (B, h).
+    """
+    B, h = h0.shape
     # tanh(scale * gates): sigmoid(z) = 0.5 * tanh(z / 2) + 0.5 for the f, i, o blocks.
-    scale = np.ones(4 * h, w.U.dtype)
+    scale = np.ones(4 * h, U.dtype)
     scale[: 3 * h] = 0.5
-    hU = np.empty((B, 4 * h), w.U.dtype)  # h_{t-1}·U
-    ig = np.empty((B, h), w.U.dtype)  # i_t * g_t
+    hU = np.empty((B, 4 * h), U.dtype)  # h_{t-1}·U
+    ig = np.empty((B, h), U.dtype)  # i_t * g_t
     h_prev, c_prev = h0, c0
-    for t in range(T):
-        gates, a, c, h_t = steps.gates[t], steps.acts[t], steps.C[t], steps.H[t]
-        np.matmul(h_prev, w.U, out=hU)
+    for gates, a, c, h_t in zip(steps.gates, steps.acts, steps.C, steps.H, strict=True):
+        np.matmul(h_prev, U, out=hU)
         gates += hU  # (B, 4h)
         np.multiply(gates, scale, out=a)
         np.tanh(a, out=a)
@@ -175,4 +213,3 @@ def forward(
         np.tanh(c, out=h_t)
         h_t *= a[:, 2 * h : 3 * h]  # o * tanh(C_t)
         h_prev, c_prev = h_t, c
-    return steps

@@ -6,6 +6,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from runner import names
+from runner.config import UniformInit
 from runner.point import run
 from tests import notebook_reference as ref
 
@@ -28,6 +29,9 @@ def _column(df: pd.DataFrame, column: str, batch: int) -> np.ndarray:
         (3, 5, 2, 6, 11, "notebook"),
         (2, 8, 4, 5, 123, "uniform"),
         (4, 16, 3, 9, 2**32 - 1, "uniform"),
+        # batch * hidden above COMPILED_MAX_BATCH_HIDDEN: the NumPy recurrence
+        (3, 65, 1, 4, 5, "notebook"),
+        (2, 24, 4, 6, 7, "uniform"),
     ],
 )
 def test_table_matches_the_notebook_loop(
@@ -90,11 +94,40 @@ def test_uniform_init_stays_within_pytorchs_bound(make_config):
         assert np.abs(m).max() > 0.2  # a draw over the whole range, not a constant
 
 
+@pytest.mark.parametrize("hidden", [3, 70])  # the compiled loop and the NumPy recurrence
 @pytest.mark.parametrize("value", [-1000.0, -745.5, 0.0, 745.5, 1e6, -1e300, 1e308])
-def test_sigmoid_neither_overflows_nor_warns(make_config, tmp_path, value):
+def test_sigmoid_neither_overflows_nor_warns(make_config, tmp_path, value, hidden):
     """Warnings are errors in this suite; the expected values are the sigmoid's limits."""
-    df = _table(make_config, tmp_path, [f"sequence.values=[{value}]", "hidden=3"])
+    df = _table(make_config, tmp_path, [f"sequence.values=[{value}]", f"hidden={hidden}"])
     for column in names.VALUE_COLUMNS[2:]:
         assert np.isfinite(np.stack(df[column])).all(), column
     f_t = np.stack(df[names.F_T])
     assert ((f_t >= 0) & (f_t <= 1)).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("batch", "hidden", "features"), [(1, 2, 1), (4, 16, 3), (2, 40, 5)])
+def test_compiled_loop_and_numpy_recurrence_agree(batch, hidden, features, dtype):
+    """Both recurrences from the same projected gates: float64 to 1e-12, float32 to its
+    rounding. PyTorch's init keeps the dynamics contractive, so rounding does not compound."""
+    from runner import lstm, lstm_compiled
+
+    rng = np.random.RandomState(batch * hidden)
+    T = 20
+    w = lstm.init_weights(UniformInit(), features, hidden, rng).astype(dtype)
+    x = rng.randn(T, batch, features).astype(dtype)  # (T, B, d)
+    h0, c0 = (rng.randn(batch, hidden).astype(dtype) for _ in range(2))  # (B, h)
+    results = []
+    for compiled in (True, False):
+        steps = lstm.Steps.empty(T, batch, hidden, dtype)
+        lstm._project_inputs(x, w, steps.gates)
+        if compiled:
+            lstm_compiled.recur(steps.gates, w.U, h0, c0, steps.acts, steps.C, steps.H)
+        else:
+            lstm.recur(steps, w.U, h0, c0)
+        results.append(steps)
+    rtol, atol = (0, 1e-12) if dtype == np.float64 else (1e-5, 1e-5)
+    for field in ("gates", "acts", "C", "H"):
+        got, want = (getattr(s, field) for s in results)
+        assert got.dtype == dtype
+        assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=field)
