@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from runner import names, table
 from runner.config import Config, NotebookInit, RandomSequence
 from runner.lstm import Steps, forward, init_weights
-from runner.point import chunk_steps, inputs
+from runner.point import chunk_steps, input_digest, inputs
 
 MB = 2**20
 
@@ -38,7 +38,7 @@ def _child(mode: str, length: int, hidden: int, path: Path) -> None:
     T, B, d = x.shape
     w = init_weights(cfg.init, d, hidden, np.random.RandomState(0))
     zeros = np.zeros((B, hidden))
-    schema = table.schema(cfg, [])
+    schema = table.schema(cfg, [], input_digest(x))
     params = table.params(cfg)
     step = chunk_steps(B, hidden, d, x.dtype)
     if mode == "direct":

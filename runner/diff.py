@@ -2,9 +2,11 @@
 
 A and B are point directories, tables or sweep directories (both of one kind; sweeps are
 compared point by point). The config diff lists dotted keys whose values differ, and keys
-only one side has, as ``dvc params diff`` does; when the tables' shapes match, the results
-diff gives, for each column, the largest absolute difference and the first timestep where
-the two diverge. Given one sweep directory, it tells which keys vary across its points.
+only one side has, as ``dvc params diff`` does, and ``inputs_sha256`` when the inputs differ
+under one config (a sequence file edited in place); when the tables' shapes match, the
+results diff gives, for each column, the largest absolute difference and the first
+timestep where the two diverge. Given one sweep directory, it tells which keys vary across
+its points.
 
 Exit status: 0 when identical (nothing varies), 1 when they differ, 2 on bad input.
 """
@@ -25,6 +27,7 @@ from runner.table import read_metadata
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_BAD_INPUT = 0, 1, 2
 _MISSING = "(missing)"
+INPUTS_KEY = "inputs_sha256"
 
 
 class BadInput(Exception):
@@ -90,9 +93,16 @@ def results_diff(a: Path, b: Path) -> dict[str, Any]:
     return {"compared": True, "reason": None, "columns": columns}
 
 
+def _identity(table: Path) -> dict[str, Any]:
+    """What determines a table: its config and, as one more key, its inputs' digest (which
+    tells two versions of one sequence file apart)."""
+    meta = read_metadata(table)
+    return {**meta["config"], INPUTS_KEY: meta["inputs_sha256"]}
+
+
 def compare_points(a: Path, b: Path) -> dict[str, Any]:
     """Config and results diff of two tables."""
-    config = config_diff(read_metadata(a)["config"], read_metadata(b)["config"])
+    config = config_diff(_identity(a), _identity(b))
     results = results_diff(a, b)
     same_results = results["compared"] and all(
         c["first_diverging_timestep"] is None for c in results["columns"].values()

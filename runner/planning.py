@@ -9,17 +9,19 @@ from omegaconf import DictConfig
 from runner.compose import PointComposer, to_config
 from runner.config import Config
 from runner.hydra_errors import explain
-from runner.point import inputs
+from runner.point import input_digest, inputs
 
 
 @dataclass
 class Point:
-    """A sweep point: its overrides, and either its config or why it has none."""
+    """A sweep point: its overrides, and either its config (and its inputs' digest) or why
+    it has none."""
 
     index: int
     overrides: list[str]
     task_cfg: DictConfig | None = None
     cfg: Config | None = None
+    inputs_sha256: str | None = None
     error: str | None = None
     out_dir: Path | None = None
 
@@ -30,13 +32,13 @@ def checked(index: int, overrides: list[str], compose: Callable[[], DictConfig])
     try:
         task_cfg = compose()
         cfg = to_config(task_cfg)
-        inputs(cfg)
+        digest = input_digest(inputs(cfg))
     except Exception as exc:
         error = explain(exc)
         if error is None:
             raise
         return Point(index, list(overrides), error=str(error))
-    return Point(index, list(overrides), task_cfg, cfg)
+    return Point(index, list(overrides), task_cfg, cfg, digest)
 
 
 def plan(composer: PointComposer, index: int, overrides: list[str]) -> Point:

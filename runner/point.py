@@ -1,5 +1,6 @@
 """One sweep point: a typed config in, one per-timestep Parquet table out. No Hydra here."""
 
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -59,6 +60,22 @@ def inputs(cfg: Config) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)  # (T, B, d)
 
 
+def input_digest(x: np.ndarray) -> str:
+    """SHA-256 of the input batch, shape and dtype included.
+
+    A table keeps it so that a resumed sweep or a rerun can tell when the inputs changed
+    while the config did not: a sequence file edited in place.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Inputs, shape (T, B, d), as :func:`inputs` returns them.
+    """
+    digest = hashlib.sha256(f"{x.dtype.str}{x.shape}".encode())
+    digest.update(np.ascontiguousarray(x).data)
+    return digest.hexdigest()
+
+
 def chunk_steps(batch: int, hidden: int, features: int, dtype: np.dtype) -> int:
     """Timesteps per row group: about CHUNK_BYTES of buffers, at least one step."""
     row_bytes = (10 * hidden + features) * np.dtype(dtype).itemsize  # gates, acts, C, h, x
@@ -102,7 +119,7 @@ def run(
     c_t = np.zeros((B, cfg.hidden), x.dtype)
     step = chunk or chunk_steps(B, cfg.hidden, d, x.dtype)
     buffers = Steps.empty(min(step, T), B, cfg.hidden, x.dtype)
-    schema = table.schema(cfg, overrides)
+    schema = table.schema(cfg, overrides, input_digest(x))
     param_values = table.params(cfg)
     path = Path(out_dir) / names.TABLE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,9 @@ metadata, so a copied directory reruns anywhere. With no overrides the new table
 old one to the bit; overrides change the keys they name and keep the rest (a random
 sequence keeps its saved ``sequence.seed`` unless you set it). A group override such as
 ``sequence=sine`` takes that preset from ``conf/``. The result is a new one-point sweep
-directory (``--out DIR`` to choose it), named on the last line printed.
+directory (``--out DIR`` to choose it), named on the last line printed. A rerun whose
+sequence config is the saved one but whose inputs are not (a sequence file edited since)
+is refused: it could not give the same table.
 """
 
 import argparse
@@ -21,13 +23,20 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from runner import sweep_dir
-from runner.config import CONF_DIR, GROUPS, register_configs, structured, structured_group
+from runner.config import (
+    CONF_DIR,
+    GROUPS,
+    FileSequence,
+    register_configs,
+    structured,
+    structured_group,
+)
 from runner.errors import ConfigError
 from runner.launcher import run_in_process
 from runner.load import tables
-from runner.planning import checked
+from runner.planning import Point, checked
 from runner.sweep import EXIT_BAD_INPUT, exit_status, refuse_if_none_can_run, run_sweep
-from runner.table import read_metadata
+from runner.table import config_dict, read_metadata
 
 
 def _preset(group: str, option: str) -> dict:
@@ -63,6 +72,22 @@ def _saved(point: Path) -> dict:
         raise ConfigError("point", str(point), allowed) from None
 
 
+def _refuse_changed_inputs(point: Point, saved: dict) -> None:
+    """Set ``point.error`` if its inputs differ from the saved run's under the same sequence
+    config: the file behind ``sequence.path`` has changed since the point ran."""
+    if point.cfg is None or saved["inputs_sha256"] in (None, point.inputs_sha256):
+        return
+    if config_dict(point.cfg)["sequence"] != saved["config"]["sequence"]:
+        return  # the overrides chose other inputs
+    seq = point.cfg.sequence
+    key, value = (
+        ("sequence.path", seq.path) if isinstance(seq, FileSequence) else ("sequence", seq.name)
+    )
+    point.error = str(
+        ConfigError(key, value, "the inputs the point ran on (they have changed since)")
+    )
+
+
 def _default_out() -> Path:
     now = datetime.now()
     return Path("outputs") / now.strftime("%Y-%m-%d") / now.strftime("%H-%M-%S")
@@ -88,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     overrides = [*saved["overrides"], *args.overrides]
     point = checked(0, overrides, lambda: apply_overrides(saved["config"], args.overrides))
+    _refuse_changed_inputs(point, saved)
     refuse_if_none_can_run([point])
     with sweep_dir.claim(args.out or _default_out(), resume=args.out is not None) as root:
         results = run_sweep([point], root, lambda p: "0", run_in_process, start)

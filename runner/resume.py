@@ -1,4 +1,5 @@
-"""Resuming a sweep: a point whose table holds the same config is not computed again."""
+"""Resuming a sweep: a point whose table holds the same config and inputs is not computed
+again."""
 
 from pathlib import Path
 
@@ -10,20 +11,22 @@ from runner.config import Config
 from runner.point import PointResult, final_stats
 
 
-def reusable(cfg: Config, out_dir: Path) -> PointResult | None:
-    """The result of the point's earlier run, if its table is complete and of the same config.
+def reusable(cfg: Config, inputs_sha256: str, out_dir: Path) -> PointResult | None:
+    """The result of the point's earlier run, if its table is complete and of the same config
+    and inputs.
 
     A table is only ever present complete (it is renamed into place when done), so an
-    existing table with the same resolved config is this point's result, to the bit.
+    existing table with the same resolved config and the same input digest (a sequence file
+    can change under an unchanged path) is this point's result, to the bit.
     """
     path = out_dir / names.TABLE_FILE
     if not path.is_file():
         return None
     try:
-        saved = table.read_metadata(path)["config"]
+        saved = table.read_metadata(path)
     except (OSError, ValueError):
         return None
-    if saved != table.config_dict(cfg):
+    if saved["config"] != table.config_dict(cfg) or saved["inputs_sha256"] != inputs_sha256:
         return None
     return PointResult(status=names.STATUS_REUSED, table=str(path), **_final_state_stats(path))
 

@@ -58,9 +58,8 @@ def report(rows: list[dict], elapsed: float) -> str:
     n_ok, n_reused, n_failed = (
         int(counts.get(s, 0)) for s in (names.STATUS_OK, names.STATUS_REUSED, names.STATUS_FAILED)
     )
-    lines = [
-        f"{len(frame)} points: {n_ok} ok, {n_reused} reused, {n_failed} failed in {elapsed:.2f} s"
-    ]
+    points = f"{len(frame)} point{'' if len(frame) == 1 else 's'}"
+    lines = [f"{points}: {n_ok} ok, {n_reused} reused, {n_failed} failed in {elapsed:.2f} s"]
     shown = frame[_PRINTED]
     if len(shown) > SHOWN_ROWS:
         half = SHOWN_ROWS // 2

@@ -59,7 +59,7 @@ def run_sweep(
             continue
         p.out_dir = root / subdir(p)
         discard_partial(p.out_dir)
-        reused = reusable(p.cfg, p.out_dir)
+        reused = reusable(p.cfg, p.inputs_sha256, p.out_dir)
         if reused is not None:
             results[p.index] = reused
     pending = [p for p in points if p.index not in results]

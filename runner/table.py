@@ -28,7 +28,7 @@ from runner import names
 from runner.config import GROUPS, Config, preset_fields
 from runner.lstm import Steps
 
-_PACKAGES = ("lstm-runner", "numpy", "pandas", "pyarrow", "hydra-core", "omegaconf")
+_PACKAGES = ("lstm-runner", "numpy", "numba", "pandas", "pyarrow", "hydra-core", "omegaconf")
 _YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C emitter where built
 _ARROW_TYPES = {int: pa.int64(), float: pa.float64(), bool: pa.bool_(), str: pa.string()}
 
@@ -89,8 +89,9 @@ def config_yaml(cfg: Config) -> str:
     return yaml.dump(config_dict(cfg), Dumper=_YAML_DUMPER, sort_keys=False)
 
 
-def schema(cfg: Config, overrides: list[str]) -> pa.Schema:
-    """The table's schema, with the config, the overrides and the versions as metadata."""
+def schema(cfg: Config, overrides: list[str], inputs_sha256: str) -> pa.Schema:
+    """The table's schema, with the config, the overrides, the versions and the digest of
+    the inputs (:func:`runner.point.input_digest`) as metadata."""
     value_type = pa.list_(pa.float32() if cfg.dtype.value == "float32" else pa.float64())
     fields = [pa.field(names.BATCH, pa.int64()), pa.field(names.TIMESTEP, pa.int64())]
     fields += [pa.field(c, value_type) for c in names.VALUE_COLUMNS if c in cfg.record]
@@ -99,6 +100,7 @@ def schema(cfg: Config, overrides: list[str]) -> pa.Schema:
         names.META_CONFIG: config_yaml(cfg),
         names.META_OVERRIDES: json.dumps(list(overrides)),
         names.META_VERSIONS: json.dumps(versions()),
+        names.META_INPUTS: inputs_sha256,
     }
     return pa.schema(fields, metadata=meta)
 
@@ -173,7 +175,7 @@ def atomic_writer(path: Path, table_schema: pa.Schema) -> Iterator[pq.ParquetWri
 
 
 def read_metadata(path: Path) -> dict[str, Any]:
-    """The config (as a dict), overrides and versions stored in a table's metadata."""
+    """The config (as a dict), overrides, versions and input digest in a table's metadata."""
     meta = {k.decode(): v.decode() for k, v in (pq.read_schema(path).metadata or {}).items()}
     if names.META_CONFIG not in meta:
         raise ValueError(f"{path} is not a runner table (no {names.META_CONFIG} metadata)")
@@ -181,4 +183,5 @@ def read_metadata(path: Path) -> dict[str, Any]:
         "config": OmegaConf.to_container(OmegaConf.create(meta[names.META_CONFIG])),
         "overrides": json.loads(meta.get(names.META_OVERRIDES, "[]")),
         "versions": json.loads(meta.get(names.META_VERSIONS, "{}")),
+        "inputs_sha256": meta.get(names.META_INPUTS),
     }
