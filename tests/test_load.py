@@ -81,3 +81,17 @@ def test_several_input_features_get_a_column_each(make_config, tmp_path):
 def test_nothing_to_load_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"no table\.parquet"):
         runner.load(tmp_path)
+
+
+def test_a_sweep_over_dtype_and_record_keeps_every_tables_columns_and_types(make_config, tmp_path):
+    """What pd.read_parquet gets wrong: it takes the first table's schema for all."""
+    from runner.point import run
+
+    run(make_config(["dtype=float32", "record=[h_t]"]), tmp_path / "0")
+    run(make_config(["dtype=float64"]), tmp_path / "1")
+    df = runner.load(tmp_path)
+    f32, f64 = (df[df[names.POINT] == p] for p in ("0", "1"))
+    assert {v.dtype for v in f32[names.H_T]} == {np.dtype(np.float32)}
+    assert {v.dtype for v in f64[names.H_T]} == {np.dtype(np.float64)}
+    assert f32[names.C_T].isna().all()
+    assert f64[names.C_T].notna().all()
