@@ -93,16 +93,14 @@ def results_diff(a: Path, b: Path) -> dict[str, Any]:
     return {"compared": True, "reason": None, "columns": columns}
 
 
-def _identity(table: Path) -> dict[str, Any]:
-    """What determines a table: its config and, as one more key, its inputs' digest (which
-    tells two versions of one sequence file apart)."""
-    meta = read_metadata(table)
-    return {**meta["config"], INPUTS_KEY: meta["inputs_sha256"]}
-
-
 def compare_points(a: Path, b: Path) -> dict[str, Any]:
-    """Config and results diff of two tables."""
-    config = config_diff(_identity(a), _identity(b))
+    """Config and results diff of two tables; their inputs' digests count as one more key
+    (they tell two versions of one sequence file apart) when both tables have one."""
+    meta_a, meta_b = read_metadata(a), read_metadata(b)
+    config = config_diff(meta_a["config"], meta_b["config"])
+    digests = meta_a["inputs_sha256"], meta_b["inputs_sha256"]
+    if None not in digests and digests[0] != digests[1]:
+        config[INPUTS_KEY] = dict(zip("ab", digests, strict=True))
     results = results_diff(a, b)
     same_results = results["compared"] and all(
         c["first_diverging_timestep"] is None for c in results["columns"].values()

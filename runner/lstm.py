@@ -179,12 +179,21 @@ def forward(
         ``(steps.H[-1], steps.C[-1])``.
     """
     T, B, _ = x.shape
-    steps = (out or Steps.empty(T, B, w.hidden, w.U.dtype)).head(T)
+    h = w.hidden
+    if h0.shape != (B, h) or c0.shape != (B, h):
+        raise ValueError(f"h0 and c0 must be (B, h) = {(B, h)}, not {h0.shape} and {c0.shape}")
+    # The compiled loop checks no bounds and takes one dtype: give it exactly what it needs.
+    h0, c0 = (np.ascontiguousarray(s, dtype=w.U.dtype) for s in (h0, c0))
+    steps = (out or Steps.empty(T, B, h, w.U.dtype)).head(T)
+    buffers = (steps.gates, steps.acts, steps.C, steps.H)
+    if not all(a.flags.c_contiguous and a.dtype == w.U.dtype for a in buffers):
+        raise ValueError(f"out's buffers must be C-contiguous {w.U.dtype} arrays")
+    if T == 0:
+        return steps
     _project_inputs(x, w, steps.gates)
-    if uses_compiled_loop(B, w.hidden):
+    if uses_compiled_loop(B, h):
         from runner import lstm_compiled  # numba loads only when a run needs it
 
-        h0, c0 = np.ascontiguousarray(h0), np.ascontiguousarray(c0)
         lstm_compiled.recur(steps.gates, w.U, h0, c0, steps.acts, steps.C, steps.H)
     else:
         recur(steps, w.U, h0, c0)

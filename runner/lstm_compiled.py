@@ -9,6 +9,10 @@ its arithmetic costs. The equations are :mod:`runner.lstm`'s, one scalar at a ti
 import numba
 import numpy as np
 
+# A float32 constant: float32 arrays stay float32 throughout, as in the NumPy path, and
+# float64 ones promote it exactly.
+HALF = np.float32(0.5)
+
 
 @numba.njit(cache=True, nogil=True)
 def recur(gates, U, h0, c0, acts, C, H):
@@ -39,7 +43,7 @@ def recur(gates, U, h0, c0, acts, C, H):
                     z[j] += h_k * U[k, j]
             a = acts[t, b]  # (4h,)
             for j in range(3 * h):  # f, i, o: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5
-                a[j] = 0.5 * np.tanh(0.5 * z[j]) + 0.5
+                a[j] = HALF * np.tanh(HALF * z[j]) + HALF
             for j in range(3 * h, four_h):  # candidate
                 a[j] = np.tanh(z[j])
             for j in range(h):

@@ -42,7 +42,7 @@ GATE_BLOCKS = (F_T, I_T, O_T, CANDIDATE)  # the column blocks of `gates`, in ord
 META_CONFIG = "runner.config"  # resolved config, YAML
 META_OVERRIDES = "runner.overrides"  # JSON list of the point's command-line overrides
 META_VERSIONS = "runner.versions"  # JSON {package: version}
-META_INPUTS = "runner.inputs_sha256"  # digest of the input batch: a sequence file's content
+META_INPUTS = "runner.inputs_sha256"  # digest of the (T, B, d) input batch in the run's dtype
 
 # Summary columns, besides the point's parameter columns.
 POINT = "point"

@@ -72,12 +72,17 @@ def _saved(point: Path) -> dict:
         raise ConfigError("point", str(point), allowed) from None
 
 
+# The keys that determine the input batch, and so its digest.
+_INPUT_KEYS = ("sequence", "batch_size", "dtype")
+
+
 def _refuse_changed_inputs(point: Point, saved: dict) -> None:
-    """Set ``point.error`` if its inputs differ from the saved run's under the same sequence
-    config: the file behind ``sequence.path`` has changed since the point ran."""
+    """Set ``point.error`` if its inputs differ from the saved run's under the same input
+    keys: the file behind ``sequence.path`` has changed since the point ran."""
     if point.cfg is None or saved["inputs_sha256"] in (None, point.inputs_sha256):
         return
-    if config_dict(point.cfg)["sequence"] != saved["config"]["sequence"]:
+    config = config_dict(point.cfg)
+    if any(config[k] != saved["config"][k] for k in _INPUT_KEYS):
         return  # the overrides chose other inputs
     seq = point.cfg.sequence
     key, value = (

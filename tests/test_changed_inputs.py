@@ -34,8 +34,6 @@ def test_the_table_keeps_the_digest_of_its_inputs(make_config, tmp_path, monkeyp
     run_cli("sequence=file", "sequence.path=seq.npy", "hydra.sweep.dir=s", cwd=tmp_path, check=True)
     saved = read_metadata(tmp_path / "s" / "0" / names.TABLE_FILE)["inputs_sha256"]
     assert saved == input_digest(inputs(cfg))
-    assert saved != input_digest(2 * inputs(cfg))
-    assert input_digest(inputs(cfg)[:2]) != saved  # a prefix is other inputs too
 
 
 def test_resume_recomputes_a_point_whose_file_changed(edited):

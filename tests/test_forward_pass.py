@@ -131,3 +131,39 @@ def test_compiled_loop_and_numpy_recurrence_agree(batch, hidden, features, dtype
         got, want = (getattr(s, field) for s in results)
         assert got.dtype == dtype
         assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=field)
+
+
+@pytest.mark.parametrize(
+    ("batch", "hidden", "compiled"), [(1, 64, True), (8, 8, True), (1, 65, False)]
+)
+def test_forward_takes_the_compiled_loop_up_to_the_threshold(monkeypatch, batch, hidden, compiled):
+    from runner import lstm, lstm_compiled
+
+    calls = []
+    real = lstm_compiled.recur
+    monkeypatch.setattr(lstm_compiled, "recur", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 2, hidden, rng)
+    zeros = np.zeros((batch, hidden))
+    lstm.forward(rng.randn(3, batch, 2), w, zeros, zeros)
+    assert bool(calls) is compiled
+
+
+def test_forward_checks_the_state_and_the_buffers():
+    """The compiled loop checks no bounds: forward refuses what it cannot index safely."""
+    from runner import lstm
+
+    w = lstm.init_weights(UniformInit(), 1, 2, np.random.RandomState(0))
+    x = np.ones((3, 4, 1))  # (T, B, d)
+    with pytest.raises(ValueError, match=r"h0 and c0 must be \(B, h\) = \(4, 2\)"):
+        lstm.forward(x, w, np.zeros((1, 2)), np.zeros((1, 2)))
+    fortran = lstm.Steps(
+        *(np.asfortranarray(a) for a in vars(lstm.Steps.empty(3, 4, 2, np.float64)).values())
+    )
+    with pytest.raises(ValueError, match="C-contiguous"):
+        lstm.forward(x, w, np.zeros((4, 2)), np.zeros((4, 2)), fortran)
+    mixed = lstm.forward(x, w, np.zeros((4, 2), np.float32), np.zeros((4, 2), int))
+    assert_allclose(
+        mixed.H, lstm.forward(x, w, np.zeros((4, 2)), np.zeros((4, 2))).H, rtol=0, atol=0
+    )
+    assert lstm.forward(x[:0], w, np.zeros((4, 2)), np.zeros((4, 2))).H.shape == (0, 4, 2)

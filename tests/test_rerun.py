@@ -4,6 +4,7 @@ import shutil
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from runner import names
 from runner.rerun import main
@@ -63,3 +64,14 @@ def test_bad_rerun_input_is_one_line_and_writes_nothing(sweep, tmp_path):
     proc = run_cli(str(tmp_path / "none"), module="runner.rerun", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: invalid point=")
+
+
+@pytest.mark.parametrize("override", ["dtype=float32", "batch_size=2"])
+def test_overrides_of_the_keys_behind_the_inputs_are_not_refused(sweep, tmp_path, override):
+    """They change the inputs' digest on purpose; only an edited file is refused."""
+    out = sweep("sequence=random", "seed=3")
+    assert main([str(out / "0"), override, "--out", str(tmp_path / "r")]) == 0
+    key, value = override.split("=")
+    assert read_metadata(tmp_path / "r" / "0" / names.TABLE_FILE)["config"][key] == (
+        int(value) if value.isdigit() else value
+    )
