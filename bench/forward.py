@@ -1,7 +1,8 @@
 """The forward pass, side by side: runner vs the notebook's loop vs torch.nn.LSTM (CPU).
 
-Every size runs every implementation in one process, interleaved, and reports the best of
-``--repeat`` timings and ratios, so the machine's load hits all alike. torch gets the same
+Every size runs every implementation in one process, in three rounds of ``--repeat`` runs
+each (:func:`best_in_turns`), and reports the best times and their ratios, so the
+machine's load hits all alike. torch gets the same
 thread count as NumPy's BLAS and the same weights, remapped to its gate order (i, f, g, o;
 ours is f, i, o, g) with the bias in ``bias_ih`` and zeros in ``bias_hh``; the outputs are
 checked to agree before anything is timed. GFLOP/s counts the two matrix products per step
@@ -31,6 +32,10 @@ SIZES = {  # name: (B, h, T, d)
 }
 
 
+SETTLE_S = 0.5  # longer than OpenBLAS's and OpenMP's spin-waits (KMP_BLOCKTIME is 200 ms)
+ROUNDS = 3
+
+
 def best(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -38,6 +43,25 @@ def best(fn: Callable[[], object], repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def best_in_turns(
+    fns: dict[str, Callable[[], object]], repeat: int, limit: dict[str, int] | None = None
+) -> dict[str, float]:
+    """Each function's best time over ROUNDS rounds; in a round, each runs ``repeat`` times
+    in a row (``limit`` caps slow ones), so it is timed warm, as a user runs it.
+
+    Rounds spread the machine's changing load over all alike. Before each function's turn a
+    pause lets the threads the last one left spinning (OpenBLAS's, torch's OpenMP's) go to
+    sleep: without it, whichever runs next shares the cores with them.
+    """
+    times: dict[str, float] = {}
+    for _ in range(ROUNDS):
+        for name, fn in fns.items():
+            time.sleep(SETTLE_S)
+            runs = (limit or {}).get(name, repeat)
+            times[name] = min(times.get(name, np.inf), best(fn, runs))
+    return times
 
 
 def torch_lstm(w: Weights, d: int, dtype: torch.dtype) -> torch.nn.LSTM:
@@ -95,22 +119,24 @@ def run_size(name: str, dtype: np.dtype, repeat: int, peak: float) -> None:
         with torch.no_grad():
             lstm(xt)
 
-    t_ours = best(lambda: forward(x, w, zeros, zeros, out), repeat)
-    t_torch = best(run_torch, repeat)
     compiled = uses_compiled_loop(B, h)
+    xb = x.transpose(1, 0, 2)  # [batch, timesteps, features], as the notebook has it
+    fns = {"runner": lambda: forward(x, w, zeros, zeros, out), "torch": run_torch}
+    if not compiled:
+        fns["blas"] = lambda: blas_alone(x, w, out)
+    if dtype == np.float64:
+        fns["notebook"] = lambda: notebook_loop(xb, w.W, w.U, w.b, zeros, zeros)
+    t = best_in_turns(fns, repeat, {"notebook": max(1, repeat // 2) if name != "large" else 1})
+    t_ours = t["runner"]
     line = (
         f"{name:>6} {np.dtype(dtype).name:>7} B={B:<3} h={h:<5} T={T:<5} d={d:<5}"
         f" {'compiled' if compiled else 'numpy':>8} {t_ours * 1e3:8.2f} ms"
-        f"  torch/runner {t_torch / t_ours:5.2f}x"
+        f"  torch/runner {t['torch'] / t_ours:5.2f}x"
     )
-    if not compiled:
-        t_blas = best(lambda: blas_alone(x, w, out), repeat)
-        line += f"  torch/BLAS-alone {t_torch / t_blas:5.2f}x"
-    if dtype == np.float64:
-        xb = x.transpose(1, 0, 2)  # [batch, timesteps, features], as the notebook has it
-        nb_repeat = max(1, repeat // 2) if name != "large" else 1
-        t_naive = best(lambda: notebook_loop(xb, w.W, w.U, w.b, zeros, zeros), nb_repeat)
-        line += f"  notebook/runner {t_naive / t_ours:6.2f}x"
+    if "blas" in t:
+        line += f"  torch/BLAS-alone {t['torch'] / t['blas']:5.2f}x"
+    if "notebook" in t:
+        line += f"  notebook/runner {t['notebook'] / t_ours:6.2f}x"
     flops = 2 * T * B * 4 * h * (d + h)
     line += f"  {flops / t_ours / 1e9:7.2f} GFLOP/s ({flops / t_ours / 1e9 / peak:5.1%} of matmul)"
     print(line, flush=True)
