@@ -6,8 +6,8 @@ old one to the bit; overrides change the keys they name and keep the rest (a ran
 sequence keeps its saved ``sequence.seed`` unless you set it). A group override such as
 ``sequence=sine`` takes that preset from ``conf/``. The result is a new one-point sweep
 directory (``--out DIR`` to choose it), named on the last line printed. A rerun whose
-sequence config is the saved one but whose inputs are not (a sequence file edited since)
-is refused: it could not give the same table.
+input keys (sequence, batch_size, dtype) are the saved ones but whose inputs are not (a
+sequence file edited since) is refused: it could not give the same table.
 """
 
 import argparse
