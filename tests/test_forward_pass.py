@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from runner import names
+from runner import lstm, lstm_compiled, names
 from runner.config import UniformInit
 from runner.point import run
 from tests import notebook_reference as ref
@@ -85,10 +85,8 @@ def test_an_inline_batch_gives_each_sequence_its_rows(make_config, tmp_path):
 
 
 def test_uniform_init_stays_within_pytorchs_bound(make_config):
-    from runner.lstm import init_weights
-
     cfg = make_config(["init=uniform", "hidden=16"])
-    w = init_weights(cfg.init, 3, 16, np.random.RandomState(0))
+    w = lstm.init_weights(cfg.init, 3, 16, np.random.RandomState(0))
     for m in (w.W, w.U, w.b):
         assert np.abs(m).max() <= 1 / 4
         assert np.abs(m).max() > 0.2  # a draw over the whole range, not a constant
@@ -110,8 +108,6 @@ def test_sigmoid_neither_overflows_nor_warns(make_config, tmp_path, value, hidde
 def test_compiled_loop_and_numpy_recurrence_agree(batch, hidden, features, dtype):
     """Both recurrences from the same projected gates: float64 to 1e-12, float32 to its
     rounding. PyTorch's init keeps the dynamics contractive, so rounding does not compound."""
-    from runner import lstm, lstm_compiled
-
     rng = np.random.RandomState(batch * hidden)
     T = 20
     w = lstm.init_weights(UniformInit(), features, hidden, rng).astype(dtype)
@@ -137,8 +133,6 @@ def test_compiled_loop_and_numpy_recurrence_agree(batch, hidden, features, dtype
     ("batch", "hidden", "compiled"), [(1, 64, True), (8, 8, True), (1, 65, False)]
 )
 def test_forward_takes_the_compiled_loop_up_to_the_threshold(monkeypatch, batch, hidden, compiled):
-    from runner import lstm, lstm_compiled
-
     calls = []
     real = lstm_compiled.recur
     monkeypatch.setattr(lstm_compiled, "recur", lambda *a: calls.append(1) or real(*a))
@@ -151,8 +145,6 @@ def test_forward_takes_the_compiled_loop_up_to_the_threshold(monkeypatch, batch,
 
 def test_forward_checks_the_state_and_the_buffers():
     """The compiled loop checks no bounds: forward refuses what it cannot index safely."""
-    from runner import lstm
-
     w = lstm.init_weights(UniformInit(), 1, 2, np.random.RandomState(0))
     x = np.ones((3, 4, 1))  # (T, B, d)
     with pytest.raises(ValueError, match=r"h0 and c0 must be \(B, h\) = \(4, 2\)"):
