@@ -14,7 +14,17 @@ import numpy as np
 HALF = np.float32(0.5)
 
 
-@numba.njit(cache=True, nogil=True)
+def _compiled(fn):
+    """``numba.njit`` with machine code cached on disk where numba finds a writable directory
+    (next to this file, or the user's cache); where it finds none (a read-only install and
+    no home), each process compiles again (about a second) instead of failing."""
+    try:
+        return numba.njit(cache=True, nogil=True)(fn)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(nogil=True)(fn)
+
+
+@_compiled
 def recur(gates, U, h0, c0, acts, C, H):
     """Finish the forward pass once ``gates`` holds ``x_t·W + b`` for every step.
 

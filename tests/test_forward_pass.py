@@ -1,12 +1,15 @@
 """The forward pass against an independent loop (the notebook's own code), on many shapes."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
 from runner import lstm, lstm_compiled, names
-from runner.config import UniformInit
+from runner.config import NotebookInit, UniformInit
 from runner.point import run
 from tests import notebook_reference as ref
 
@@ -159,3 +162,22 @@ def test_forward_checks_the_state_and_the_buffers():
         mixed.H, lstm.forward(x, w, np.zeros((4, 2)), np.zeros((4, 2))).H, rtol=0, atol=0
     )
     assert lstm.forward(x[:0], w, np.zeros((4, 2)), np.zeros((4, 2))).H.shape == (0, 4, 2)
+
+
+def test_the_compiled_loop_runs_where_numba_can_cache_nowhere():
+    """A read-only install with no home: numba finds no cache directory, and the loop is
+    compiled in the process instead of failing at import. Simulated with no locators."""
+    code = (
+        "import numba.core.caching as c; c.CacheImpl._locator_classes = []\n"
+        "import numpy as np\n"
+        "from runner import lstm\n"
+        "from runner.config import NotebookInit\n"
+        "w = lstm.init_weights(NotebookInit(), 1, 2, np.random.RandomState(0))\n"
+        "z = np.zeros((1, 2))\n"
+        "print(repr(lstm.forward(np.ones((3, 1, 1)), w, z, z).H.tolist()))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    w = lstm.init_weights(NotebookInit(), 1, 2, np.random.RandomState(0))
+    zeros = np.zeros((1, 2))
+    assert proc.stdout.strip() == repr(lstm.forward(np.ones((3, 1, 1)), w, zeros, zeros).H.tolist())
