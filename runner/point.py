@@ -60,6 +60,10 @@ def inputs(cfg: Config) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)  # (T, B, d)
 
 
+# The config keys that determine the input batch, and so its digest.
+INPUT_KEYS = ("sequence", "batch_size", "dtype")
+
+
 def input_digest(x: np.ndarray) -> str:
     """SHA-256 of the input batch, shape and dtype included.
 

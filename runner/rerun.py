@@ -35,7 +35,14 @@ from runner.errors import ConfigError
 from runner.launcher import run_in_process
 from runner.load import tables
 from runner.planning import Point, checked
-from runner.sweep import EXIT_BAD_INPUT, exit_status, refuse_if_none_can_run, run_sweep
+from runner.point import INPUT_KEYS
+from runner.sweep import (
+    EXIT_BAD_INPUT,
+    exit_status,
+    refuse_if_none_can_run,
+    refuse_other_sweeps_points,
+    run_sweep,
+)
 from runner.table import config_dict, read_metadata
 
 
@@ -72,8 +79,9 @@ def _saved(point: Path) -> dict:
         raise ConfigError("point", str(point), allowed) from None
 
 
-# The keys that determine the input batch, and so its digest.
-_INPUT_KEYS = ("sequence", "batch_size", "dtype")
+def _point_dir(point: Point) -> str:
+    """A rerun is a one-point sweep: its point is ``0``."""
+    return "0"
 
 
 def _refuse_changed_inputs(point: Point, saved: dict) -> None:
@@ -82,7 +90,7 @@ def _refuse_changed_inputs(point: Point, saved: dict) -> None:
     if point.cfg is None or saved["inputs_sha256"] in (None, point.inputs_sha256):
         return
     config = config_dict(point.cfg)
-    if any(config[k] != saved["config"][k] for k in _INPUT_KEYS):
+    if any(config[k] != saved["config"][k] for k in INPUT_KEYS):
         return  # the overrides chose other inputs
     seq = point.cfg.sequence
     key, value = (
@@ -121,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     _refuse_changed_inputs(point, saved)
     refuse_if_none_can_run([point])
     with sweep_dir.claim(args.out or _default_out(), resume=args.out is not None) as root:
-        results = run_sweep([point], root, lambda p: "0", run_in_process, start)
+        refuse_other_sweeps_points(root, [point], _point_dir)
+        results = run_sweep([point], root, _point_dir, run_in_process, start)
     return exit_status(results)
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from runner import names, summary, table
+from runner.errors import ConfigError
+from runner.load import tables
 from runner.planning import Point
 from runner.point import PointResult
 from runner.resume import discard_partial, reusable
@@ -24,6 +26,33 @@ def refuse_if_none_can_run(points: list[Point]) -> None:
     if all(p.error for p in points):
         for p in points:
             print(f"error: {p.error}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def refuse_other_sweeps_points(
+    root: Path, points: list[Point], subdir: Callable[[Point], str]
+) -> None:
+    """Exit 2 if ``root`` holds tables of points this sweep does not have.
+
+    A directory named on the command line is resumed; a different sweep into it would leave
+    the other sweep's points beside its own, and ``pd.read_parquet`` would mix the two.
+    Called once the directory is claimed, before anything is written to it.
+    """
+    ours = set()
+    for p in points:
+        try:
+            ours.add(subdir(p))
+        except Exception:  # a refused point whose subdir cannot be composed owns none
+            continue
+    try:
+        found = [point for _, point, _ in tables(root)]
+    except FileNotFoundError:
+        return
+    others = [point for point in found if point not in ours]
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        allowed = f"a new directory, or one of this sweep's (it holds other points: {shown})"
+        print(f"error: {ConfigError('hydra.sweep.dir', str(root), allowed)}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
 
 

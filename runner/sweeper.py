@@ -8,6 +8,7 @@ the rest to the configured launcher (in-process by default; basic, joblib or sub
 too), writes ``_summary.parquet``, and exits 1 if any point failed.
 """
 
+import functools
 import time
 from collections.abc import Iterator, Sequence
 from itertools import groupby
@@ -24,7 +25,12 @@ from runner.compose import PointComposer
 from runner.launcher import InProcessLauncher, job_subdir
 from runner.planning import Point, plan
 from runner.point import PointResult
-from runner.sweep import exit_status, refuse_if_none_can_run, run_sweep
+from runner.sweep import (
+    exit_status,
+    refuse_if_none_can_run,
+    refuse_other_sweeps_points,
+    run_sweep,
+)
 
 _SWEEP_DIR_KEY = "hydra.sweep.dir"
 
@@ -63,12 +69,12 @@ class RunnerSweeper(BasicSweeper):
         points = [plan(composer, i, overrides) for i, overrides in enumerate(jobs)]
         refuse_if_none_can_run(points)
         named = any(o.startswith(_SWEEP_DIR_KEY + "=") for o in self.config.hydra.overrides.hydra)
+        subdir = functools.partial(job_subdir, self.config, composer)
         with sweep_dir.claim(Path(str(self.config.hydra.sweep.dir)), resume=named) as root:
+            refuse_other_sweeps_points(root, points, subdir)
             self._pin_sweep_dir(root)
             OmegaConf.save(self.config, _hydra_dir(root) / names.MULTIRUN_FILE)
-            results = run_sweep(
-                points, root, lambda p: job_subdir(self.config, composer, p), self._launch, start
-            )
+            results = run_sweep(points, root, subdir, self._launch, start)
         status = exit_status(results)
         if status:
             raise SystemExit(status)

@@ -75,3 +75,11 @@ def test_overrides_of_the_keys_behind_the_inputs_are_not_refused(sweep, tmp_path
     assert read_metadata(tmp_path / "r" / "0" / names.TABLE_FILE)["config"][key] == (
         int(value) if value.isdigit() else value
     )
+
+
+def test_a_rerun_into_a_sweep_with_other_points_is_refused(sweep, capsys):
+    out = sweep("hidden=2,3")
+    with pytest.raises(SystemExit) as exit_:
+        main([str(out / "0"), "--out", str(out)])
+    assert exit_.value.code == 2
+    assert "it holds other points: 1" in capsys.readouterr().err

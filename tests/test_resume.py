@@ -51,3 +51,19 @@ def test_a_killed_write_leaves_no_table_and_resume_completes_it(tmp_path):
     table = pq.read_table(out / "0" / names.TABLE_FILE, columns=[names.TIMESTEP])
     assert table.num_rows == 400000
     assert not list((out / "0").glob(".*.tmp")), "the killed run's temporary file is cleaned"
+
+
+def test_another_sweep_into_a_sweeps_directory_is_refused(tmp_path):
+    """It would leave the first sweep's points beside its own, mixed in pd.read_parquet."""
+    out = tmp_path / "sweep"
+    run_cli("sequence=notebook,sine", f"hydra.sweep.dir={out}", check=True)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    other = run_cli("hidden=3", f"hydra.sweep.dir={out}")
+    assert other.returncode == 2
+    assert other.stderr.strip().splitlines() == [
+        f"error: invalid hydra.sweep.dir={out}: expected a new directory, or one of this"
+        " sweep's (it holds other points: 1)"
+    ]
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    more = run_cli("sequence=notebook,sine,random", f"hydra.sweep.dir={out}", check=True)
+    assert "3 points: 1 ok, 2 reused" in more.stdout
