@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from runner import names
 from runner.load import tables
+from runner.point import INPUT_KEYS
 from runner.table import read_metadata
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_BAD_INPUT = 0, 1, 2
@@ -70,14 +71,24 @@ def _values(path: Path) -> pd.DataFrame:
 def results_diff(a: Path, b: Path) -> dict[str, Any]:
     """Per value column: the largest absolute difference and the first diverging timestep.
 
-    Returns ``{"compared": bool, "reason": str | None, "columns": {column: {...}}}``; tables
-    of different shapes are not compared, and the reason says why.
+    Returns ``{"compared": bool, "reason": str | None, "columns": {column: {...}},
+    "only": {"a": [...], "b": [...]}}``, ``only`` naming the value columns one side did not
+    record; tables of different shapes are not compared, and the reason says why.
     """
     ta, tb = _values(a), _values(b)
     if len(ta) != len(tb) or not ta[list(names.INDEX_COLUMNS)].equals(
         tb[list(names.INDEX_COLUMNS)]
     ):
-        return {"compared": False, "reason": f"{len(ta)} rows vs {len(tb)}", "columns": {}}
+        return {
+            "compared": False,
+            "reason": f"{len(ta)} rows vs {len(tb)}",
+            "columns": {},
+            "only": {},
+        }
+    only = {
+        "a": [c for c in names.VALUE_COLUMNS if c in ta and c not in tb],
+        "b": [c for c in names.VALUE_COLUMNS if c in tb and c not in ta],
+    }
     columns = {}
     for column in names.VALUE_COLUMNS:
         if column not in ta or column not in tb:
@@ -85,25 +96,29 @@ def results_diff(a: Path, b: Path) -> dict[str, Any]:
         va, vb = np.stack(ta[column]), np.stack(tb[column])  # (rows, width)
         if va.shape != vb.shape:
             reason = f"{column} is {va.shape[1]} wide vs {vb.shape[1]}"
-            return {"compared": False, "reason": reason, "columns": {}}
+            return {"compared": False, "reason": reason, "columns": {}, "only": only}
         delta = np.abs(va.astype(np.float64) - vb.astype(np.float64))
         differs = (va != vb).any(axis=1)  # (rows,)
         first = int(ta[names.TIMESTEP][np.argmax(differs)]) if differs.any() else None
         columns[column] = {"max_abs_diff": float(delta.max()), "first_diverging_timestep": first}
-    return {"compared": True, "reason": None, "columns": columns}
+    return {"compared": True, "reason": None, "columns": columns, "only": only}
 
 
 def compare_points(a: Path, b: Path) -> dict[str, Any]:
-    """Config and results diff of two tables; their inputs' digests count as one more key
-    (they tell two versions of one sequence file apart) when both tables have one."""
+    """Config and results diff of two tables. Their inputs' digests count as one more key
+    where the config does not explain them (two versions of one sequence file): when both
+    tables have one and no key that determines the inputs differs."""
     meta_a, meta_b = read_metadata(a), read_metadata(b)
     config = config_diff(meta_a["config"], meta_b["config"])
     digests = meta_a["inputs_sha256"], meta_b["inputs_sha256"]
-    if None not in digests and digests[0] != digests[1]:
+    explained = any(meta_a["config"].get(k) != meta_b["config"].get(k) for k in INPUT_KEYS)
+    if None not in digests and digests[0] != digests[1] and not explained:
         config[INPUTS_KEY] = dict(zip("ab", digests, strict=True))
     results = results_diff(a, b)
-    same_results = results["compared"] and all(
-        c["first_diverging_timestep"] is None for c in results["columns"].values()
+    same_results = (
+        results["compared"]
+        and not any(results["only"].values())
+        and all(c["first_diverging_timestep"] is None for c in results["columns"].values())
     )
     return {"same": not config and same_results, "config": config, "results": results}
 
@@ -165,10 +180,18 @@ def _format_point(diff: dict, indent: str = "") -> list[str]:
     else:
         lines.append(f"{indent}config: identical")
     results = diff["results"]
+    for side, columns in results["only"].items():
+        if columns:
+            lines.append(f"{indent}results: only {side.upper()} recorded {', '.join(columns)}")
     if not results["compared"]:
         lines.append(f"{indent}results: not compared ({results['reason']})")
     elif all(c["first_diverging_timestep"] is None for c in results["columns"].values()):
-        lines.append(f"{indent}results: identical")
+        shared = (
+            "identical in the columns both recorded"
+            if any(results["only"].values())
+            else "identical"
+        )
+        lines.append(f"{indent}results: {shared}")
     else:
         lines.append(
             f"{indent}results: column, largest absolute difference, first diverging timestep"

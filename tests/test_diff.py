@@ -61,3 +61,24 @@ def test_bad_input_exits_2_with_one_line(sweeps, tmp_path):
     assert proc.returncode == 2
     assert "expected a point directory like A" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_column_only_one_side_recorded_is_a_difference(make_config, tmp_path, capsys):
+    from runner.point import run
+
+    run(make_config(["record=[h_t,C_t]"]), tmp_path / "a")
+    run(make_config([]), tmp_path / "b")
+    assert main([str(tmp_path / "a"), str(tmp_path / "b")]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "results: only B recorded x_t, gates, f_t, i_t, o_t, C_t_candidate" in out
+    assert "results: identical in the columns both recorded" in out
+
+
+def test_inputs_digest_is_left_out_where_the_config_explains_it(make_config, tmp_path, capsys):
+    """float32 inputs hash differently from float64 ones: dtype says so already."""
+    from runner.point import run
+
+    run(make_config(["dtype=float32"]), tmp_path / "a")
+    run(make_config([]), tmp_path / "b")
+    assert main([str(tmp_path / "a"), str(tmp_path / "b"), "--json"]) == 1
+    assert list(json.loads(capsys.readouterr().out)["config"]) == ["dtype"]
