@@ -69,6 +69,18 @@ def _keys_at(key: str, cfg_type: Any) -> list[str]:
     return []
 
 
+def _presets_with(key: str) -> list[str]:
+    """``group=preset`` for each preset of ``key``'s group that has its leaf, e.g.
+    ``sequence=file`` for ``sequence.path``."""
+    group, _, leaf = key.partition(".")
+    presets = []
+    for schema in GROUPS.get(group, ()):
+        defaults = {f.name: f.default for f in dataclasses.fields(schema)}
+        if leaf in defaults:
+            presets.append(f"{group}={defaults['name']}")
+    return presets
+
+
 def _override_value(exc: BaseException, key: str) -> str | None:
     """The value given to ``key`` in an override quoted by Hydra's message, if any."""
     m = re.search(rf"(?:^|[\s+~]){re.escape(key)}=(\S*)", str(exc))
@@ -98,6 +110,8 @@ def explain(exc: BaseException) -> ConfigError | None:
         keys = _keys_at(cause.full_key, cause.object_type)
         value = _override_value(exc, cause.full_key)
         allowed = "a known key" + (": one of " + ", ".join(keys) if keys else "")
+        if presets := _presets_with(cause.full_key):
+            allowed += f" ({cause.full_key} needs {' or '.join(presets)})"
         return ConfigError(cause.full_key, value if value is not None else "", allowed)
     if isinstance(cause, MissingMandatoryValue) and cause.full_key:
         return ConfigError(cause.full_key, "???", allowed_for(cause.full_key) + " (it is required)")

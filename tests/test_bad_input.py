@@ -40,7 +40,13 @@ CASES = [
     (["+foo=1"], f"invalid foo=1: expected a known key: one of {TOP_KEYS}"),
     (
         ["sequence.length=5"],
-        "invalid sequence.length=5: expected a known key: one of sequence.values, sequence.name",
+        "invalid sequence.length=5: expected a known key: one of sequence.values, sequence.name"
+        " (sequence.length needs sequence=sine or sequence=random)",
+    ),
+    (
+        ["sequence.path=x.csv"],
+        "invalid sequence.path=x.csv: expected a known key: one of sequence.values,"
+        " sequence.name (sequence.path needs sequence=file)",
     ),
     (["sequence=bogus"], "invalid sequence=bogus: expected one of file, notebook, random, sine"),
     (["init=bogus"], "invalid init=bogus: expected one of notebook, uniform"),
