@@ -76,19 +76,15 @@ def results_diff(a: Path, b: Path) -> dict[str, Any]:
     record; tables of different shapes are not compared, and the reason says why.
     """
     ta, tb = _values(a), _values(b)
-    if len(ta) != len(tb) or not ta[list(names.INDEX_COLUMNS)].equals(
-        tb[list(names.INDEX_COLUMNS)]
-    ):
-        return {
-            "compared": False,
-            "reason": f"{len(ta)} rows vs {len(tb)}",
-            "columns": {},
-            "only": {},
-        }
     only = {
         "a": [c for c in names.VALUE_COLUMNS if c in ta and c not in tb],
         "b": [c for c in names.VALUE_COLUMNS if c in tb and c not in ta],
     }
+    if len(ta) != len(tb) or not ta[list(names.INDEX_COLUMNS)].equals(
+        tb[list(names.INDEX_COLUMNS)]
+    ):
+        reason = f"{len(ta)} rows vs {len(tb)}"
+        return {"compared": False, "reason": reason, "columns": {}, "only": only}
     columns = {}
     for column in names.VALUE_COLUMNS:
         if column not in ta or column not in tb:
@@ -185,13 +181,11 @@ def _format_point(diff: dict, indent: str = "") -> list[str]:
             lines.append(f"{indent}results: only {side.upper()} recorded {', '.join(columns)}")
     if not results["compared"]:
         lines.append(f"{indent}results: not compared ({results['reason']})")
+    elif not results["columns"]:
+        lines.append(f"{indent}results: no column in common")
     elif all(c["first_diverging_timestep"] is None for c in results["columns"].values()):
-        shared = (
-            "identical in the columns both recorded"
-            if any(results["only"].values())
-            else "identical"
-        )
-        lines.append(f"{indent}results: {shared}")
+        shared = " in the columns both recorded" if any(results["only"].values()) else ""
+        lines.append(f"{indent}results: identical{shared}")
     else:
         lines.append(
             f"{indent}results: column, largest absolute difference, first diverging timestep"

@@ -82,3 +82,12 @@ def test_inputs_digest_is_left_out_where_the_config_explains_it(make_config, tmp
     run(make_config([]), tmp_path / "b")
     assert main([str(tmp_path / "a"), str(tmp_path / "b"), "--json"]) == 1
     assert list(json.loads(capsys.readouterr().out)["config"]) == ["dtype"]
+
+
+def test_tables_with_no_column_in_common_say_so(make_config, tmp_path, capsys):
+    from runner.point import run
+
+    run(make_config(["record=[h_t]"]), tmp_path / "a")
+    run(make_config(["record=[x_t]"]), tmp_path / "b")
+    assert main([str(tmp_path / "a"), str(tmp_path / "b")]) == 1
+    assert "results: no column in common" in capsys.readouterr().out.splitlines()
