@@ -38,7 +38,8 @@ class PointComposer:
         self._loader = config_loader
         self._master = master
         self._config_name = master.hydra.job.config_name
-        self._hydra_overrides = list(master.hydra.overrides.hydra)
+        # As typed: iterating the ListConfig would resolve `${hydra.job.num}` in an override.
+        self._hydra_overrides = OmegaConf.to_container(master.hydra.overrides.hydra)
         self._parser = OverridesParser.create(config_loader=config_loader)
         # The repository Hydra itself uses to tell group overrides from value overrides.
         _, self._repo = config_loader._parse_overrides_and_create_caching_repo(

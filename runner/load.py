@@ -32,19 +32,26 @@ def tables(path: PathArg) -> list[tuple[Path, str, Path]]:
     elif (p / names.TABLE_FILE).is_file():
         found = [(p.parent, p.name, p / names.TABLE_FILE)]
     else:
-        found = [
-            (p, t.parent.relative_to(p).as_posix(), t)
-            for t in sorted(p.rglob(names.TABLE_FILE), key=_natural)
-            if not any(part.startswith((".", "_")) for part in t.relative_to(p).parts)
-        ]
+        found = [(p, t.parent.relative_to(p).as_posix(), t) for t in point_tables(p)]
     if not found:
         raise FileNotFoundError(f"no {names.TABLE_FILE} at or below {p}")
     return found
 
 
-def _natural(path: Path) -> list:
-    """Sort point 10 after point 9."""
-    return [int(s) if s.isdigit() else s for s in path.parts]
+def point_tables(sweep: Path) -> list[Path]:
+    """The tables at or below ``sweep`` that pyarrow's discovery reads too (no part of the
+    path starting with ``.`` or ``_``), point 10 after point 9."""
+    visible = [
+        t
+        for t in sweep.rglob(names.TABLE_FILE)
+        if not any(part.startswith((".", "_")) for part in t.relative_to(sweep).parts)
+    ]
+    return sorted(visible, key=_natural)
+
+
+def _natural(path: Path) -> list[tuple[int, int | str]]:
+    """Sort point 10 after point 9, and numbers before names."""
+    return [(0, int(s)) if s.isdigit() else (1, s) for s in path.parts]
 
 
 def load(path: PathArg | Iterable[PathArg], long: bool = False) -> pd.DataFrame:

@@ -79,11 +79,6 @@ def _saved(point: Path) -> dict:
         raise ConfigError("point", str(point), allowed) from None
 
 
-def _point_dir(point: Point) -> str:
-    """A rerun is a one-point sweep: its point is ``0``."""
-    return "0"
-
-
 def _refuse_changed_inputs(point: Point, saved: dict) -> None:
     """Set ``point.error`` if its inputs differ from the saved run's under the same input
     keys: the file behind ``sequence.path`` has changed since the point ran."""
@@ -129,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     _refuse_changed_inputs(point, saved)
     refuse_if_none_can_run([point])
     with sweep_dir.claim(args.out or _default_out(), resume=args.out is not None) as root:
-        refuse_other_sweeps_points(root, [point], _point_dir)
-        results = run_sweep([point], root, _point_dir, run_in_process, start)
+        refuse_other_sweeps_points(root, ["0"], "--out")
+        results = run_sweep([point], root, {0: "0"}, run_in_process, start)
     return exit_status(results)
 
 

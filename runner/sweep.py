@@ -5,12 +5,12 @@ The Hydra sweeper (:mod:`runner.sweeper`) and ``python -m runner.rerun`` both en
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from runner import names, summary, table
 from runner.errors import ConfigError
-from runner.load import tables
+from runner.load import point_tables
 from runner.planning import Point
 from runner.point import PointResult
 from runner.resume import discard_partial, reusable
@@ -29,35 +29,47 @@ def refuse_if_none_can_run(points: list[Point]) -> None:
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def refuse_other_sweeps_points(
-    root: Path, points: list[Point], subdir: Callable[[Point], str]
-) -> None:
-    """Exit 2 if ``root`` holds tables of points this sweep does not have.
-
-    A directory named on the command line is resumed; a different sweep into it would leave
-    the other sweep's points beside its own, and ``pd.read_parquet`` would mix the two.
-    Called once the directory is claimed, before anything is written to it.
-    """
-    ours = set()
+def point_dirs(points: list[Point], subdir: Callable[[Point], str]) -> dict[int, str]:
+    """Each point's directory below the sweep's, as the filesystem spells it (``./p0`` is
+    ``p0``, ``""`` is ``.``), by index; a refused point whose directory cannot be composed
+    has none."""
+    dirs = {}
     for p in points:
         try:
-            ours.add(subdir(p))
-        except Exception:  # a refused point whose subdir cannot be composed owns none
-            continue
-    try:
-        found = [point for _, point, _ in tables(root)]
-    except FileNotFoundError:
-        return
-    others = [point for point in found if point not in ours]
-    if others:
+            dirs[p.index] = Path(subdir(p)).as_posix()
+        except Exception:
+            if p.error is None:
+                raise
+    return dirs
+
+
+def refuse_other_sweeps_points(root: Path, ours: Iterable[str], key: str) -> None:
+    """Exit 2, with one line naming ``key``, unless ``root`` can hold just this sweep.
+
+    A directory named on the command line is resumed; a different sweep into it would leave
+    the other sweep's points beside its own, and ``pd.read_parquet`` would mix the two. So
+    would a sweep inside another sweep's directory. Called once the directory is claimed,
+    before anything is written to it.
+    """
+    outer = next((d for d in root.resolve().parents if (d / names.SUMMARY_FILE).is_file()), None)
+    others = [
+        point
+        for point in (t.parent.relative_to(root).as_posix() for t in point_tables(root))
+        if point not in set(ours)
+    ]
+    if outer is not None:
+        allowed = f"a directory outside other sweeps (this one is inside {outer})"
+    elif others:
         shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
         allowed = f"a new directory, or one of this sweep's (it holds other points: {shown})"
-        print(f"error: {ConfigError('hydra.sweep.dir', str(root), allowed)}", file=sys.stderr)
-        raise SystemExit(EXIT_BAD_INPUT)
+    else:
+        return
+    print(f"error: {ConfigError(key, str(root), allowed)}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
 
 
 def run_sweep(
-    points: list[Point], root: Path, subdir: Callable[[Point], str], launch: Launch, start: float
+    points: list[Point], root: Path, dirs: dict[int, str], launch: Launch, start: float
 ) -> dict[int, PointResult]:
     """Run the planned ``points`` in the claimed directory ``root``.
 
@@ -69,8 +81,8 @@ def run_sweep(
     ----------
     points : list of Point
         Planned points; those with an ``error`` are reported as failed.
-    subdir : callable
-        A point's directory below ``root``.
+    dirs : dict
+        Each runnable point's directory below ``root``, by index (:func:`point_dirs`).
     launch : callable
         Runs points (with their ``out_dir`` set) and returns their results by index.
     start : float
@@ -86,7 +98,7 @@ def run_sweep(
         if p.error is not None:
             results[p.index] = PointResult(status=names.STATUS_FAILED, error=p.error)
             continue
-        p.out_dir = root / subdir(p)
+        p.out_dir = root / dirs[p.index]
         discard_partial(p.out_dir)
         reused = reusable(p.cfg, p.inputs_sha256, p.out_dir)
         if reused is not None:

@@ -27,6 +27,7 @@ from runner.planning import Point, plan
 from runner.point import PointResult
 from runner.sweep import (
     exit_status,
+    point_dirs,
     refuse_if_none_can_run,
     refuse_other_sweeps_points,
     run_sweep,
@@ -68,13 +69,14 @@ class RunnerSweeper(BasicSweeper):
         composer = PointComposer(loader, self.config)
         points = [plan(composer, i, overrides) for i, overrides in enumerate(jobs)]
         refuse_if_none_can_run(points)
-        named = any(o.startswith(_SWEEP_DIR_KEY + "=") for o in self.config.hydra.overrides.hydra)
-        subdir = functools.partial(job_subdir, self.config, composer)
+        hydra_overrides = OmegaConf.to_container(self.config.hydra.overrides.hydra)  # unresolved
+        named = any(o.startswith(_SWEEP_DIR_KEY + "=") for o in hydra_overrides)
+        dirs = point_dirs(points, functools.partial(job_subdir, self.config, composer))
         with sweep_dir.claim(Path(str(self.config.hydra.sweep.dir)), resume=named) as root:
-            refuse_other_sweeps_points(root, points, subdir)
+            refuse_other_sweeps_points(root, dirs.values(), _SWEEP_DIR_KEY)
             self._pin_sweep_dir(root)
             OmegaConf.save(self.config, _hydra_dir(root) / names.MULTIRUN_FILE)
-            results = run_sweep(points, root, subdir, self._launch, start)
+            results = run_sweep(points, root, dirs, self._launch, start)
         status = exit_status(results)
         if status:
             raise SystemExit(status)

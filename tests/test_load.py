@@ -95,3 +95,12 @@ def test_a_sweep_over_dtype_and_record_keeps_every_tables_columns_and_types(make
     assert {v.dtype for v in f64[names.H_T]} == {np.dtype(np.float64)}
     assert f32[names.C_T].isna().all()
     assert f64[names.C_T].notna().all()
+
+
+def test_other_folders_beside_numbered_points_sort_after_them(make_config, tmp_path):
+    """Point names mix numbers and words: numbers first, in order, then words."""
+    from runner.point import run
+
+    for point in ("10", "2", "analysis", "_scratch", ".hidden"):
+        run(make_config([]), tmp_path / point)
+    assert runner.load(tmp_path)[names.POINT].unique().tolist() == ["2", "10", "analysis"]

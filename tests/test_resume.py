@@ -67,3 +67,28 @@ def test_another_sweep_into_a_sweeps_directory_is_refused(tmp_path):
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
     more = run_cli("sequence=notebook,sine,random", f"hydra.sweep.dir={out}", check=True)
     assert "3 points: 1 ok, 2 reused" in more.stdout
+
+
+def test_a_sweep_inside_another_sweeps_directory_is_refused(tmp_path):
+    out = tmp_path / "sweep"
+    run_cli("hidden=2,4", f"hydra.sweep.dir={out}", check=True)
+    inner = run_cli("hidden=3", f"hydra.sweep.dir={out / '0'}")
+    assert inner.returncode == 2
+    assert inner.stderr.strip().splitlines() == [
+        f"error: invalid hydra.sweep.dir={out / '0'}: expected a directory outside other"
+        f" sweeps (this one is inside {out})"
+    ]
+    assert not (out / "0" / "0").exists()
+
+
+def test_a_custom_subdir_resumes_as_the_filesystem_spells_it(tmp_path):
+    """`./p${hydra.job.num}` names p0, p1; the interpolation reaches Hydra unresolved."""
+    out = tmp_path / "sweep"
+    args = ("hidden=2,4", f"hydra.sweep.dir={out}", "hydra.sweep.subdir=./p${hydra.job.num}")
+    run_cli(*args, check=True)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith((".", "_"))) == [
+        "p0",
+        "p1",
+    ]
+    again = run_cli(*args, check=True)
+    assert "2 points: 0 ok, 2 reused" in again.stdout
