@@ -17,7 +17,7 @@ from hydra.core.override_parser.types import Override
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from runner.config import Config
+from runner.config import Config, preset_hint
 from runner.errors import ConfigError
 from runner.hydra_errors import explain
 
@@ -100,6 +100,7 @@ def _refuse_added_keys(node: DictConfig, prefix: str = "") -> None:
         if known is not None and key not in known:
             value = OmegaConf.to_container(node, resolve=False)[key]
             allowed = "a known key: one of " + ", ".join(prefix + k for k in known)
+            allowed += preset_hint(f"{prefix}{key}")
             raise ConfigError(f"{prefix}{key}", value, allowed)
         child = node._get_node(key)
         if isinstance(child, DictConfig):

@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from omegaconf import MISSING
+from omegaconf import MISSING, OmegaConf
 
 from runner import names
 
@@ -201,3 +201,17 @@ def structured(saved: dict[str, Any]) -> Any:
     cfg = OmegaConf.merge(OmegaConf.structured(Config), data)
     OmegaConf.set_struct(cfg, True)
     return cfg
+
+
+def preset_hint(key: str) -> str:
+    """For a key given without its preset, which presets in ``conf/`` have it, e.g.
+    `` (sequence.path needs sequence=file)``; empty if none does."""
+    group, _, leaf = key.partition(".")
+    schemas = {schema_name(s): s for s in GROUPS.get(group, ())}
+    presets = []
+    for path in sorted((CONF_DIR / group).glob("*.yaml")) if group in GROUPS else ():
+        defaults = OmegaConf.load(path).get("defaults", [])
+        schema = next((schemas[d] for d in defaults if d in schemas), None)
+        if schema is not None and leaf in {f.name for f in dataclasses.fields(schema)}:
+            presets.append(f"{group}={path.stem}")
+    return f" ({key} needs {' or '.join(presets)})" if presets else ""

@@ -19,7 +19,7 @@ from omegaconf.errors import (
     ValidationError,
 )
 
-from runner.config import GROUPS, Config
+from runner.config import GROUPS, Config, preset_hint
 from runner.errors import ConfigError
 from runner.sequences import SHAPES
 from runner.validation import POSITIVE_INT, SEED_RANGE
@@ -69,18 +69,6 @@ def _keys_at(key: str, cfg_type: Any) -> list[str]:
     return []
 
 
-def _presets_with(key: str) -> list[str]:
-    """``group=preset`` for each preset of ``key``'s group that has its leaf, e.g.
-    ``sequence=file`` for ``sequence.path``."""
-    group, _, leaf = key.partition(".")
-    presets = []
-    for schema in GROUPS.get(group, ()):
-        defaults = {f.name: f.default for f in dataclasses.fields(schema)}
-        if leaf in defaults:
-            presets.append(f"{group}={defaults['name']}")
-    return presets
-
-
 def _override_value(exc: BaseException, key: str) -> str | None:
     """The value given to ``key`` in an override quoted by Hydra's message, if any."""
     m = re.search(rf"(?:^|[\s+~]){re.escape(key)}=(\S*)", str(exc))
@@ -110,8 +98,7 @@ def explain(exc: BaseException) -> ConfigError | None:
         keys = _keys_at(cause.full_key, cause.object_type)
         value = _override_value(exc, cause.full_key)
         allowed = "a known key" + (": one of " + ", ".join(keys) if keys else "")
-        if presets := _presets_with(cause.full_key):
-            allowed += f" ({cause.full_key} needs {' or '.join(presets)})"
+        allowed += preset_hint(cause.full_key)
         return ConfigError(cause.full_key, value if value is not None else "", allowed)
     if isinstance(cause, MissingMandatoryValue) and cause.full_key:
         return ConfigError(cause.full_key, "???", allowed_for(cause.full_key) + " (it is required)")
@@ -128,4 +115,19 @@ def explain(exc: BaseException) -> ConfigError | None:
     if isinstance(exc, OmegaConfBaseException):
         key = exc.full_key or "config"
         return ConfigError(key, exc.value if exc.value is not None else "", allowed_for(key))
+    if (override := _override_being_applied(exc)) is not None:
+        # e.g. `sequence.values.x=1`: OmegaConf's own ValueError, not wrapped by Hydra
+        key = override.key_or_group
+        return ConfigError(key, override.value(), f"a key of the config ({exc})")
+    return None
+
+
+def _override_being_applied(exc: BaseException) -> Any:
+    """The Hydra ``Override`` that ``exc`` interrupted, if it was raised while Hydra applied
+    overrides to the config: the frame of ``_apply_overrides_to_config`` holds it."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "_apply_overrides_to_config":
+            return tb.tb_frame.f_locals.get("override")
+        tb = tb.tb_next
     return None

@@ -41,12 +41,28 @@ CASES = [
     (
         ["sequence.length=5"],
         "invalid sequence.length=5: expected a known key: one of sequence.values, sequence.name"
-        " (sequence.length needs sequence=sine or sequence=random)",
+        " (sequence.length needs sequence=random or sequence=sine)",
     ),
     (
         ["sequence.path=x.csv"],
         "invalid sequence.path=x.csv: expected a known key: one of sequence.values,"
         " sequence.name (sequence.path needs sequence=file)",
+    ),
+    (
+        ["+sequence.length=5"],
+        "invalid sequence.length=5: expected a known key: one of sequence.values, sequence.name"
+        " (sequence.length needs sequence=random or sequence=sine)",
+    ),
+    (
+        ["sequence=sine", "sequence.values=[1,2]"],
+        "invalid sequence.values=[1,2]: expected a known key: one of sequence.length,"
+        " sequence.features, sequence.period, sequence.amplitude, sequence.name"
+        " (sequence.values needs sequence=notebook)",
+    ),
+    (
+        ["sequence.values.x=1"],
+        "invalid sequence.values.x=1: expected a key of the config"
+        " (invalid literal for int() with base 10: 'x')",
     ),
     (["sequence=bogus"], "invalid sequence=bogus: expected one of file, notebook, random, sine"),
     (["init=bogus"], "invalid init=bogus: expected one of notebook, uniform"),
