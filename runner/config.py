@@ -215,3 +215,8 @@ def preset_hint(key: str) -> str:
         if schema is not None and leaf in {f.name for f in dataclasses.fields(schema)}:
             presets.append(f"{group}={path.stem}")
     return f" ({key} needs {' or '.join(presets)})" if presets else ""
+
+
+def preset_names(group: str) -> list[str]:
+    """The presets of ``group`` in ``conf/``, e.g. ``file, notebook, random, sine``."""
+    return sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml"))

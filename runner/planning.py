@@ -7,7 +7,8 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from runner.compose import PointComposer, to_config
-from runner.config import Config
+from runner.config import GROUPS, Config, preset_names
+from runner.errors import ConfigError
 from runner.hydra_errors import explain
 from runner.point import input_digest, inputs
 
@@ -26,10 +27,29 @@ class Point:
     out_dir: Path | None = None
 
 
+def _refuse_preset_internals(overrides: list[str]) -> None:
+    """A group's ``name`` labels its preset in every table, and ``schema_*`` are the presets'
+    schemas, not presets: overriding either would run one thing under another's name."""
+    for override in overrides:
+        if override.startswith("~"):
+            continue  # a deletion: refused where it is applied
+        key, _, value = override.lstrip("+").partition("=")
+        group, _, leaf = key.partition(".")
+        if group not in GROUPS:
+            continue
+        if leaf == "name":
+            raise ConfigError(
+                key, value, f"{group}=<preset> to choose a preset: the name is its own"
+            )
+        if not leaf and value not in preset_names(group):
+            raise ConfigError(key, value, "one of " + ", ".join(preset_names(group)))
+
+
 def checked(index: int, overrides: list[str], compose: Callable[[], DictConfig]) -> Point:
     """The point whose task config ``compose()`` makes, with every value checked, its
     sequence's data included; a refused value becomes the point's ``error``."""
     try:
+        _refuse_preset_internals(overrides)
         task_cfg = compose()
         cfg = to_config(task_cfg)
         digest = input_digest(inputs(cfg))

@@ -60,6 +60,8 @@ def apply_overrides(saved: dict, overrides: list[str]) -> DictConfig:
     parsed = OverridesParser.create().parse_overrides(overrides)
     for o in parsed:
         group = o.key_or_group
+        if o.is_delete():
+            raise ConfigError(group, "~", "a value: a rerun keeps every key of the saved config")
         if group in GROUPS and isinstance(o.value(), str) and not o.is_delete():
             cfg[group] = structured_group(group, _preset(group, o.value()))
         else:
@@ -123,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     point = checked(0, overrides, lambda: apply_overrides(saved["config"], args.overrides))
     _refuse_changed_inputs(point, saved)
     refuse_if_none_can_run([point])
-    with sweep_dir.claim(args.out or _default_out(), resume=args.out is not None) as root:
-        refuse_other_sweeps_points(root, ["0"], "--out")
+    out = args.out or _default_out()
+    refuse_other_sweeps_points(out, ["0"], "--out", resume=args.out is not None)
+    with sweep_dir.claim(out, resume=args.out is not None) as root:
         results = run_sweep([point], root, {0: "0"}, run_in_process, start)
     return exit_status(results)
 

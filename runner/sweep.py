@@ -15,6 +15,7 @@ from runner.planning import Point
 from runner.point import PointResult
 from runner.resume import discard_partial, reusable
 
+_SUBDIR_KEY = "hydra.sweep.subdir"
 EXIT_FAILED_POINTS = 1
 EXIT_BAD_INPUT = 2
 
@@ -22,7 +23,11 @@ Launch = Callable[[list[Point]], dict[int, PointResult]]
 
 
 def refuse_if_none_can_run(points: list[Point]) -> None:
-    """Every point refused: say why, one line each, and exit 2 with nothing written."""
+    """Every point refused, or none at all: say why, one line each, and exit 2 with nothing
+    written."""
+    if not points:
+        print("error: invalid overrides: expected a sweep of at least one point", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
     if all(p.error for p in points):
         for p in points:
             print(f"error: {p.error}", file=sys.stderr)
@@ -31,30 +36,44 @@ def refuse_if_none_can_run(points: list[Point]) -> None:
 
 def point_dirs(points: list[Point], subdir: Callable[[Point], str]) -> dict[int, str]:
     """Each point's directory below the sweep's, as the filesystem spells it (``./p0`` is
-    ``p0``, ``""`` is ``.``), by index; a refused point whose directory cannot be composed
-    has none."""
-    dirs = {}
+    ``p0``), by index; a refused point whose directory cannot be composed has none.
+
+    Raises
+    ------
+    ConfigError
+        If a directory is not below the sweep's, or two points share one.
+    """
+    dirs: dict[int, str] = {}
     for p in points:
         try:
-            dirs[p.index] = Path(subdir(p)).as_posix()
+            path = Path(subdir(p))
         except Exception:
             if p.error is None:
                 raise
+            continue
+        name = path.as_posix()
+        if path.is_absolute() or ".." in path.parts or name == ".":
+            allowed = "a directory below the sweep's, one per point"
+            raise ConfigError(_SUBDIR_KEY, name, allowed)
+        if name in dirs.values():
+            raise ConfigError(_SUBDIR_KEY, name, "a directory for each point (points share it)")
+        dirs[p.index] = name
     return dirs
 
 
-def refuse_other_sweeps_points(root: Path, ours: Iterable[str], key: str) -> None:
+def refuse_other_sweeps_points(root: Path, ours: Iterable[str], key: str, resume: bool) -> None:
     """Exit 2, with one line naming ``key``, unless ``root`` can hold just this sweep.
 
-    A directory named on the command line is resumed; a different sweep into it would leave
-    the other sweep's points beside its own, and ``pd.read_parquet`` would mix the two. So
-    would a sweep inside another sweep's directory. Called once the directory is claimed,
-    before anything is written to it.
+    A sweep inside another sweep's directory would be read as part of it. A directory named
+    on the command line (``resume``) is resumed; a different sweep into it would leave the
+    other sweep's points beside its own, and ``pd.read_parquet`` would mix the two. Called
+    before the directory is claimed: nothing is written when it refuses.
     """
-    outer = next((d for d in root.resolve().parents if (d / names.SUMMARY_FILE).is_file()), None)
+    outer = next((d for d in root.resolve().parents if _is_sweep(d)), None)
+    found = point_tables(root) if resume and root.is_dir() else []
     others = [
         point
-        for point in (t.parent.relative_to(root).as_posix() for t in point_tables(root))
+        for point in (t.parent.relative_to(root).as_posix() for t in found)
         if point not in set(ours)
     ]
     if outer is not None:
@@ -66,6 +85,11 @@ def refuse_other_sweeps_points(root: Path, ours: Iterable[str], key: str) -> Non
         return
     print(f"error: {ConfigError(key, str(root), allowed)}", file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _is_sweep(path: Path) -> bool:
+    """A directory a sweep (or a rerun) of ours has written: its summary and its lock."""
+    return (path / names.SUMMARY_FILE).is_file() and (path / names.LOCK_FILE).is_file()
 
 
 def run_sweep(

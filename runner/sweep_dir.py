@@ -54,10 +54,13 @@ def claim(path: Path, resume: bool) -> Iterator[Path]:
     ConfigError
         If another running sweep holds the directory.
     """
-    if resume:
-        path.mkdir(parents=True, exist_ok=True)
-    else:
-        path = _fresh(path)
+    try:
+        if resume:
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path = _fresh(path)
+    except (FileExistsError, NotADirectoryError):  # a file where a directory must be
+        raise ConfigError("hydra.sweep.dir", str(path), "a directory, not a file") from None
     fd = os.open(path / names.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:

@@ -18,10 +18,12 @@ from typing import Any
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
+from hydra.errors import HydraException
 from omegaconf import OmegaConf, open_dict, read_write
 
 from runner import names, sweep_dir
 from runner.compose import PointComposer
+from runner.errors import ConfigError
 from runner.launcher import InProcessLauncher, job_subdir
 from runner.planning import Point, plan
 from runner.point import PointResult
@@ -65,15 +67,20 @@ class RunnerSweeper(BasicSweeper):
         parsed = OverridesParser.create(config_loader=loader).parse_overrides(
             self._parse_config() + list(arguments)
         )
-        (jobs,) = self.split_arguments(parsed, None)
+        try:
+            (jobs,) = self.split_arguments(parsed, None)
+        except (HydraException, ValueError) as exc:  # e.g. interval(), range(1,3,0)
+            allowed = "a sweep Hydra's basic sweeper expands"
+            raise ConfigError("override", str(exc), allowed) from None
         composer = PointComposer(loader, self.config)
         points = [plan(composer, i, overrides) for i, overrides in enumerate(jobs)]
         refuse_if_none_can_run(points)
         hydra_overrides = OmegaConf.to_container(self.config.hydra.overrides.hydra)  # unresolved
-        named = any(o.startswith(_SWEEP_DIR_KEY + "=") for o in hydra_overrides)
+        named = any(o.lstrip("+").startswith(_SWEEP_DIR_KEY + "=") for o in hydra_overrides)
         dirs = point_dirs(points, functools.partial(job_subdir, self.config, composer))
-        with sweep_dir.claim(Path(str(self.config.hydra.sweep.dir)), resume=named) as root:
-            refuse_other_sweeps_points(root, dirs.values(), _SWEEP_DIR_KEY)
+        sweep_path = Path(str(self.config.hydra.sweep.dir))
+        refuse_other_sweeps_points(sweep_path, dirs.values(), _SWEEP_DIR_KEY, resume=named)
+        with sweep_dir.claim(sweep_path, resume=named) as root:
             self._pin_sweep_dir(root)
             OmegaConf.save(self.config, _hydra_dir(root) / names.MULTIRUN_FILE)
             results = run_sweep(points, root, dirs, self._launch, start)

@@ -186,3 +186,31 @@ def test_huge_finite_inputs_run_without_warnings(tmp_path):
     df = pd.read_parquet(out)
     for column in ("gates", "f_t", "C_t", "h_t"):
         assert np.isfinite(np.stack(df[column])).all(), column
+
+
+SWEEP_CASES = [
+    (["sequence.name=sine"], "invalid sequence.name=sine: expected sequence=<preset> to choose"),
+    (["sequence=schema_sine"], "invalid sequence=schema_sine: expected one of file, notebook,"),
+    (["hidden=interval(0,1)"], "invalid override=BasicSweeper does not support sweep type"),
+    (["hidden=range(1,3,0)"], "invalid override=range() arg 3 must not be zero: expected a"),
+    (["seed=range(0,0)"], "invalid overrides: expected a sweep of at least one point"),
+    (["hidden=2,4", "hydra.sweep.subdir=x"], "invalid hydra.sweep.subdir=x: expected a"),
+    (["hidden=2,4", "hydra.sweep.subdir=../${hydra.job.num}"], "invalid hydra.sweep.subdir=../0"),
+    (["hydra.sweep.dir=a.csv/x"], "invalid hydra.sweep.dir=a.csv/x: expected a directory, not"),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"), SWEEP_CASES, ids=[" ".join(c[0]) for c in SWEEP_CASES]
+)
+def test_sweep_level_refusals_are_one_line_exit_2_and_write_nothing(tmp_path, overrides, message):
+    """Refused while expanding or placing the sweep, before any point runs."""
+    (tmp_path / "a.csv").write_text("1\n")
+    sweep_dir = (
+        [] if any(o.startswith("hydra.sweep.dir") for o in overrides) else ["hydra.sweep.dir=s"]
+    )
+    proc = run_cli(*overrides, *sweep_dir, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert proc.stderr.startswith(f"error: {message}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]

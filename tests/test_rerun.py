@@ -83,3 +83,16 @@ def test_a_rerun_into_a_sweep_with_other_points_is_refused(sweep, capsys):
         main([str(out / "0"), "--out", str(out)])
     assert exit_.value.code == 2
     assert "it holds other points: 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("override", ["~sequence", "~hidden"])
+def test_a_rerun_deleting_a_key_is_refused(sweep, tmp_path, capsys, override):
+    out = sweep()
+    with pytest.raises(SystemExit) as exit_:
+        main([str(out / "0"), override, "--out", str(tmp_path / "r")])
+    assert exit_.value.code == 2
+    key = override.lstrip("~")
+    assert capsys.readouterr().err == (
+        f"error: invalid {key}=~: expected a value: a rerun keeps every key of the saved config\n"
+    )
+    assert not (tmp_path / "r").exists()

@@ -78,7 +78,7 @@ def test_a_sweep_inside_another_sweeps_directory_is_refused(tmp_path):
         f"error: invalid hydra.sweep.dir={out / '0'}: expected a directory outside other"
         f" sweeps (this one is inside {out})"
     ]
-    assert not (out / "0" / "0").exists()
+    assert sorted(p.name for p in (out / "0").iterdir()) == [".hydra", names.TABLE_FILE]
 
 
 def test_a_custom_subdir_resumes_as_the_filesystem_spells_it(tmp_path):
