@@ -83,7 +83,11 @@ def results_diff(a: Path, b: Path) -> dict[str, Any]:
     if len(ta) != len(tb) or not ta[list(names.INDEX_COLUMNS)].equals(
         tb[list(names.INDEX_COLUMNS)]
     ):
-        reason = f"{len(ta)} rows vs {len(tb)}"
+        reason = (
+            f"{len(ta)} rows vs {len(tb)}"
+            if len(ta) != len(tb)
+            else f"other ({names.BATCH}, {names.TIMESTEP}) rows"
+        )
         return {"compared": False, "reason": reason, "columns": {}, "only": only}
     columns = {}
     for column in names.VALUE_COLUMNS:
