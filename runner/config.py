@@ -9,6 +9,7 @@ that a preset does not have is refused by Hydra, and the code dispatches on the 
 """
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -217,6 +218,7 @@ def preset_hint(key: str) -> str:
     return f" ({key} needs {' or '.join(presets)})" if presets else ""
 
 
-def preset_names(group: str) -> list[str]:
+@functools.cache
+def preset_names(group: str) -> tuple[str, ...]:
     """The presets of ``group`` in ``conf/``, e.g. ``file, notebook, random, sine``."""
-    return sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml"))
+    return tuple(sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml")))

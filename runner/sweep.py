@@ -44,6 +44,7 @@ def point_dirs(points: list[Point], subdir: Callable[[Point], str]) -> dict[int,
         If a directory is not below the sweep's, or two points share one.
     """
     dirs: dict[int, str] = {}
+    taken: set[str] = set()
     for p in points:
         try:
             path = Path(subdir(p))
@@ -55,9 +56,10 @@ def point_dirs(points: list[Point], subdir: Callable[[Point], str]) -> dict[int,
         if path.is_absolute() or ".." in path.parts or name == ".":
             allowed = "a directory below the sweep's, one per point"
             raise ConfigError(_SUBDIR_KEY, name, allowed)
-        if name in dirs.values():
+        if name in taken:
             raise ConfigError(_SUBDIR_KEY, name, "a directory for each point (points share it)")
         dirs[p.index] = name
+        taken.add(name)
     return dirs
 
 
@@ -71,10 +73,11 @@ def refuse_other_sweeps_points(root: Path, ours: Iterable[str], key: str, resume
     """
     outer = next((d for d in root.resolve().parents if _is_sweep(d)), None)
     found = point_tables(root) if resume and root.is_dir() else []
+    ours = set(ours)
     others = [
         point
         for point in (t.parent.relative_to(root).as_posix() for t in found)
-        if point not in set(ours)
+        if point not in ours
     ]
     if outer is not None:
         allowed = f"a directory outside other sweeps (this one is inside {outer})"
