@@ -27,12 +27,14 @@ class Point:
     out_dir: Path | None = None
 
 
-def _refuse_preset_internals(overrides: list[str]) -> None:
-    """A group's ``name`` labels its preset in every table, and ``schema_*`` are the presets'
-    schemas, not presets: overriding either would run one thing under another's name."""
+def _refuse_what_would_mislabel(overrides: list[str]) -> None:
+    """Overrides that would run one thing under another's name. A deleted key (``~hidden``)
+    runs with its default while the point's overrides say otherwise; a group's ``name``
+    labels its preset in every table; ``schema_*`` are the presets' schemas, not presets."""
     for override in overrides:
         if override.startswith("~"):
-            continue  # a deletion: refused where it is applied
+            key = override[1:].partition("=")[0]
+            raise ConfigError(key, "~", "a value: the config needs every key it has")
         key, _, value = override.lstrip("+").partition("=")
         group, _, leaf = key.partition(".")
         if group not in GROUPS:
@@ -49,7 +51,7 @@ def checked(index: int, overrides: list[str], compose: Callable[[], DictConfig])
     """The point whose task config ``compose()`` makes, with every value checked, its
     sequence's data included; a refused value becomes the point's ``error``."""
     try:
-        _refuse_preset_internals(overrides)
+        _refuse_what_would_mislabel(overrides)
         task_cfg = compose()
         cfg = to_config(task_cfg)
         digest = input_digest(inputs(cfg))

@@ -60,8 +60,6 @@ def apply_overrides(saved: dict, overrides: list[str]) -> DictConfig:
     parsed = OverridesParser.create().parse_overrides(overrides)
     for o in parsed:
         group = o.key_or_group
-        if o.is_delete():
-            raise ConfigError(group, "~", "a value: a rerun keeps every key of the saved config")
         if group in GROUPS and isinstance(o.value(), str) and not o.is_delete():
             cfg[group] = structured_group(group, _preset(group, o.value()))
         else:

@@ -190,6 +190,7 @@ def test_huge_finite_inputs_run_without_warnings(tmp_path):
 
 SWEEP_CASES = [
     (["sequence.name=sine"], "invalid sequence.name=sine: expected sequence=<preset> to choose"),
+    (["~hidden"], "invalid hidden=~: expected a value: the config needs every key it has"),
     (["sequence=schema_sine"], "invalid sequence=schema_sine: expected one of file, notebook,"),
     (["hidden=interval(0,1)"], "invalid override=BasicSweeper does not support sweep type"),
     (["hidden=range(1,3,0)"], "invalid override=range() arg 3 must not be zero: expected a"),

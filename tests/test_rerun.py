@@ -93,6 +93,6 @@ def test_a_rerun_deleting_a_key_is_refused(sweep, tmp_path, capsys, override):
     assert exit_.value.code == 2
     key = override.lstrip("~")
     assert capsys.readouterr().err == (
-        f"error: invalid {key}=~: expected a value: a rerun keeps every key of the saved config\n"
+        f"error: invalid {key}=~: expected a value: the config needs every key it has\n"
     )
     assert not (tmp_path / "r").exists()
