@@ -210,11 +210,11 @@ def preset_hint(key: str) -> str:
     group, _, leaf = key.partition(".")
     schemas = {schema_name(s): s for s in GROUPS.get(group, ())}
     presets = []
-    for path in sorted((CONF_DIR / group).glob("*.yaml")) if group in GROUPS else ():
-        defaults = OmegaConf.load(path).get("defaults", [])
+    for preset in preset_names(group) if group in GROUPS else ():
+        defaults = OmegaConf.load(CONF_DIR / group / f"{preset}.yaml").get("defaults", [])
         schema = next((schemas[d] for d in defaults if d in schemas), None)
         if schema is not None and leaf in {f.name for f in dataclasses.fields(schema)}:
-            presets.append(f"{group}={path.stem}")
+            presets.append(f"{group}={preset}")
     return f" ({key} needs {' or '.join(presets)})" if presets else ""
 
 

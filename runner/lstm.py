@@ -14,6 +14,7 @@ every ``x_t·W`` of a run of timesteps is one matrix product; the sigmoid is com
 small sizes the recurrence runs as one compiled loop (:mod:`runner.lstm_compiled`).
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,11 +139,12 @@ def uses_compiled_loop(batch: int, hidden: int) -> bool:
     return batch * hidden <= COMPILED_MAX_BATCH_HIDDEN
 
 
+@functools.cache
 def load_compiled_loop(dtype: np.dtype) -> None:
     """Import numba and load (the first time ever: compile) the loop for ``dtype`` now.
 
-    It costs some 0.4 s once per process; a caller that times points calls this first, so
-    that the cost is not the first point's.
+    It costs some 0.4 s once per process (later calls return at once); a caller that times
+    points calls this first, so that the cost is not the first point's.
     """
     from runner import lstm_compiled
 
