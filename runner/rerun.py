@@ -116,17 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         saved = _saved(args.point)
+        overrides = [*saved["overrides"], *args.overrides]
+        point = checked(0, overrides, lambda: apply_overrides(saved["config"], args.overrides))
+        _refuse_changed_inputs(point, saved)
+        refuse_if_none_can_run([point])
+        out = args.out or _default_out()
+        refuse_other_sweeps_points(out, ["0"], "--out", resume=args.out is not None)
+        with sweep_dir.claim(out, resume=args.out is not None, key="--out") as root:
+            results = run_sweep([point], root, {0: "0"}, run_in_process, start)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    overrides = [*saved["overrides"], *args.overrides]
-    point = checked(0, overrides, lambda: apply_overrides(saved["config"], args.overrides))
-    _refuse_changed_inputs(point, saved)
-    refuse_if_none_can_run([point])
-    out = args.out or _default_out()
-    refuse_other_sweeps_points(out, ["0"], "--out", resume=args.out is not None)
-    with sweep_dir.claim(out, resume=args.out is not None) as root:
-        results = run_sweep([point], root, {0: "0"}, run_in_process, start)
     return exit_status(results)
 
 

@@ -33,7 +33,7 @@ def _fresh(path: Path) -> Path:
 
 
 @contextmanager
-def claim(path: Path, resume: bool) -> Iterator[Path]:
+def claim(path: Path, resume: bool, key: str = "hydra.sweep.dir") -> Iterator[Path]:
     """Hold the sweep directory ``path`` for the duration of the block.
 
     Parameters
@@ -43,6 +43,8 @@ def claim(path: Path, resume: bool) -> Iterator[Path]:
     resume : bool
         True when the user named the directory: it may exist, and the sweep resumes there.
         False for a default directory: the sweep gets a new one, never an existing one.
+    key : str
+        The option that named ``path``, for refusals (``--out`` for a rerun).
 
     Yields
     ------
@@ -60,14 +62,14 @@ def claim(path: Path, resume: bool) -> Iterator[Path]:
         else:
             path = _fresh(path)
     except (FileExistsError, NotADirectoryError):  # a file where a directory must be
-        raise ConfigError("hydra.sweep.dir", str(path), "a directory, not a file") from None
+        raise ConfigError(key, str(path), "a directory, not a file") from None
     fd = os.open(path / names.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ConfigError(
-                "hydra.sweep.dir", str(path), "a directory that no running sweep is using"
+                key, str(path), "a directory that no running sweep is using"
             ) from None
         yield path
     finally:

@@ -96,3 +96,12 @@ def test_a_rerun_deleting_a_key_is_refused(sweep, tmp_path, capsys, override):
         f"error: invalid {key}=~: expected a value: the config needs every key it has\n"
     )
     assert not (tmp_path / "r").exists()
+
+
+def test_a_rerun_out_to_a_file_is_one_line(sweep, tmp_path, capsys):
+    out = sweep()
+    (tmp_path / "a.csv").write_text("1\n")
+    assert main([str(out / "0"), "--out", str(tmp_path / "a.csv")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: invalid --out={tmp_path / 'a.csv'}: expected a directory, not a file\n"
+    )
