@@ -7,9 +7,10 @@ thread count as NumPy's BLAS and the same weights, remapped to its gate order (i
 ours is f, i, o, g) with the bias in ``bias_ih`` and zeros in ``bias_hh``; the outputs are
 checked to agree before anything is timed. GFLOP/s counts the two matrix products per step
 and is set against this machine's own matrix-multiply rate for the same dtype. The path is
-the one ``forward`` takes at that size: the compiled loop or NumPy with BLAS products. For
-the latter, "BLAS alone" times only its matrix products (every x_t·W in one, then T times
-h_{t-1}·U), a floor no NumPy code built on the same BLAS can go below.
+the one ``forward`` takes at that size: the compiled loop, or BLAS products with compiled
+element-wise steps. For the latter, "BLAS alone" times only the products (every x_t·W in
+one, then T times h_{t-1}·U, with all of BLAS's threads): what the runner would cost if
+its element-wise work were free.
 
     pip install -e '.[bench]' && python -m bench.forward [--repeat 5]
 """
@@ -130,7 +131,7 @@ def run_size(name: str, dtype: np.dtype, repeat: int, peak: float) -> None:
     t_ours = t["runner"]
     line = (
         f"{name:>6} {np.dtype(dtype).name:>7} B={B:<3} h={h:<5} T={T:<5} d={d:<5}"
-        f" {'compiled' if compiled else 'numpy':>8} {t_ours * 1e3:8.2f} ms"
+        f" {'compiled' if compiled else 'blas':>8} {t_ours * 1e3:8.2f} ms"
         f"  torch/runner {t['torch'] / t_ours:5.2f}x"
     )
     if "blas" in t:

@@ -8,16 +8,21 @@ The equations, gate order and initialisation are the notebook's::
     C_t = f * C_{t-1} + i * g
     h_t = o * tanh(C_t)
 
-Three things differ from the notebook's loop, none in the numbers (they agree to 1e-12):
-every ``x_t·W`` of a run of timesteps is one matrix product; the sigmoid is computed as
-``0.5 * tanh(x / 2) + 0.5``, which neither overflows nor warns for any finite input; and for
-small sizes the recurrence runs as one compiled loop (:mod:`runner.lstm_compiled`).
+What differs from the notebook's loop changes no number by more than 1e-12: every
+``x_t·W`` of a run of timesteps is one matrix product; the sigmoid is computed as
+``0.5 * tanh(x / 2) + 0.5``, which neither overflows nor warns for any finite input; and
+the element-wise work is compiled (:mod:`runner.lstm_compiled`), for small sizes together
+with the whole recurrence. Larger batches run in as many threads as BLAS may use, each on
+its own block of rows; the rows never meet, so the numbers do not depend on the threads.
 """
 
 import functools
+import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from runner.config import InitConfig, NotebookInit, UniformInit
 
@@ -46,6 +51,11 @@ class Weights:
 
     def astype(self, dtype: np.dtype) -> "Weights":
         return Weights(self.W.astype(dtype), self.U.astype(dtype), self.b.astype(dtype))
+
+    @functools.cached_property
+    def input_bound(self) -> float:
+        """The largest ``sum_k |W[k, j]|``: ``|x_t·W| <= max|x| * input_bound``."""
+        return float(np.abs(self.W).sum(axis=0).max())
 
 
 def init_weights(init: InitConfig, d: int, h: int, rng: np.random.RandomState) -> Weights:
@@ -106,7 +116,11 @@ class Steps:
 
 
 def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
-    """``out = x·W + b`` for every timestep in one product; saturates instead of overflowing.
+    """``out = x·W`` for every timestep in one product; saturates instead of overflowing.
+
+    Where ``|x·W|`` could pass the float range, ``x`` is scaled down by a power of two and
+    the product back up: exact steps, so a block of timesteps gets the same bits whether
+    it is scaled or not, and whatever blocks the timesteps are split into.
 
     Parameters
     ----------
@@ -118,15 +132,15 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
     T, B, d = x.shape
     flat = out.reshape(T * B, -1)  # (T*B, 4h), a view
     big = np.finfo(out.dtype).max / 4
-    x_max = float(np.abs(x).max()) if x.size else 0.0
-    if x_max * float(np.abs(w.W).sum(axis=0).max()) < big:
+    x_max = max(float(x.max()), -float(x.min())) if x.size else 0.0
+    if x_max * w.input_bound < big:
         np.matmul(x.reshape(T * B, d), w.W, out=flat)
-    else:  # |x·W| may pass the float range: scale down, multiply back, saturate
-        np.matmul(x.reshape(T * B, d) / x_max, w.W, out=flat)
-        with np.errstate(over="ignore"):
-            flat *= x_max
-        np.clip(flat, -big, big, out=flat)
-    out += w.b
+        return
+    scale = 2.0 ** (math.frexp(x_max)[1] - 1)  # 2^e: 1 <= |x_max / scale| < 2
+    np.matmul(x.reshape(T * B, d) / x.dtype.type(scale), w.W, out=flat)
+    with np.errstate(over="ignore"):
+        flat *= x.dtype.type(scale)
+    np.clip(flat, -big, big, out=flat)
 
 
 # Up to this batch * hidden size, a step is so little arithmetic that NumPy's per-call cost
@@ -140,8 +154,8 @@ def uses_compiled_loop(batch: int, hidden: int) -> bool:
 
 
 @functools.cache
-def load_compiled_loop(dtype: np.dtype) -> None:
-    """Import numba and load (the first time ever: compile) the loop for ``dtype`` now.
+def load_compiled_kernels(dtype: np.dtype) -> None:
+    """Import numba and load (the first time ever: compile) both kernels for ``dtype`` now.
 
     It costs some 0.4 s once per process (later calls return at once); a caller that times
     points calls this first, so that the cost is not the first point's.
@@ -152,16 +166,43 @@ def load_compiled_loop(dtype: np.dtype) -> None:
     zeros = np.zeros((1, 1), dtype)
     U = np.zeros((1, 4), dtype)
     lstm_compiled.recur(steps.gates, U, zeros, zeros, steps.acts, steps.C, steps.H)
+    lstm_compiled.step(steps.gates[0], U, U[0], zeros, steps.acts[0], steps.C[0], steps.H[0])
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The BLAS libraries NumPy has loaded, to read and limit their thread count."""
+    return ThreadpoolController().select(user_api="blas")
+
+
+def blas_threads() -> int:
+    """How many threads BLAS may use now (``OMP_NUM_THREADS``, ``threadpool_limits``...)."""
+    return max((lib.num_threads for lib in _blas().lib_controllers), default=1)
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(2, thread_name_prefix="runner-forward")
+
+
+def _halves(n: int, smallest: int) -> list[slice]:
+    """``range(n)`` as two halves, or whole where a half would be smaller than ``smallest``."""
+    return [slice(0, n // 2), slice(n // 2, n)] if n // 2 >= smallest else [slice(0, n)]
 
 
 def forward(
-    x: np.ndarray, w: Weights, h0: np.ndarray, c0: np.ndarray, out: Steps | None = None
+    x: np.ndarray,
+    w: Weights,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    out: Steps | None = None,
+    threads: int | None = None,
 ) -> Steps:
     """Run the LSTM over T timesteps from the state (h0, c0).
 
     Small sizes (:func:`uses_compiled_loop`) run :func:`runner.lstm_compiled.recur`, the
-    others :func:`recur`; the choice depends on the sizes alone, so a config always takes the
-    same one and gives the same bits.
+    others :func:`recur_rows` on each half of the batch; both choices depend on the sizes
+    alone, so a config always gives the same bits, whatever the threads.
 
     Parameters
     ----------
@@ -173,6 +214,10 @@ def forward(
         Hidden and cell state before the first step, shape (B, h).
     out : Steps, optional
         Preallocated buffers with room for at least T timesteps; new ones if omitted.
+    threads : int, optional
+        For the larger sizes, 1 runs the two halves of the batch one after the other, 2 or
+        more at once, each with single-threaded BLAS; by default, 2 where BLAS may use 2
+        threads or more (:func:`blas_threads`). The bits are the same either way.
 
     Returns
     -------
@@ -184,7 +229,7 @@ def forward(
     h = w.hidden
     if h0.shape != (B, h) or c0.shape != (B, h):
         raise ValueError(f"h0 and c0 must be (B, h) = {(B, h)}, not {h0.shape} and {c0.shape}")
-    # The compiled loop checks no bounds and takes one dtype: give it exactly what it needs.
+    # The compiled code checks no bounds and takes one dtype: give it exactly what it needs.
     h0, c0 = (np.ascontiguousarray(s, dtype=w.U.dtype) for s in (h0, c0))
     steps = (out or Steps.empty(T, B, h, w.U.dtype)).head(T)
     buffers = (steps.gates, steps.acts, steps.C, steps.H)
@@ -192,49 +237,53 @@ def forward(
         raise ValueError(f"out's buffers must be C-contiguous {w.U.dtype} arrays")
     if T == 0:
         return steps
-    _project_inputs(x, w, steps.gates)
-    if uses_compiled_loop(B, h):
-        from runner import lstm_compiled  # numba loads only when a run needs it
+    from runner import lstm_compiled  # numba loads only when a run needs it
 
+    if uses_compiled_loop(B, h):
+        _project_inputs(x, w, steps.gates)
+        steps.gates += w.b
         lstm_compiled.recur(steps.gates, w.U, h0, c0, steps.acts, steps.C, steps.H)
-    else:
-        recur(steps, w.U, h0, c0)
+        return steps
+    # Two halves of the timesteps for the input products, then of the batch for the
+    # recurrence: cut by the sizes alone, so that the bits do not depend on the threads. No
+    # product has a single row: BLAS computes those another way (gemv) and rounds otherwise.
+    times, rows = _halves(T, -(-2 // B)), _halves(B, 2)
+    if min(threads or blas_threads(), len(rows)) == 1:
+        for t in times:
+            _project_inputs(x[t], w, steps.gates[t])
+        for r in rows:
+            recur_rows(steps, w, h0, c0, r)
+        return steps
+    # Single-threaded BLAS in each of our two threads: BLAS's own would fight them for the cores.
+    with _blas().limit(limits=1):
+        list(_pool().map(lambda t: _project_inputs(x[t], w, steps.gates[t]), times))
+        list(_pool().map(lambda r: recur_rows(steps, w, h0, c0, r), rows))
     return steps
 
 
-def recur(steps: Steps, U: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> None:
-    """Finish the forward pass in NumPy once ``steps.gates`` holds ``x_t·W + b``.
+def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: slice) -> None:
+    """Finish the forward pass for a block of batch rows once ``steps.gates`` holds ``x_t·W``.
 
-    Each step is one BLAS product and a few in-place ufuncs on preallocated buffers.
+    Each step is one BLAS product, ``h_{t-1}·U``, and one call of the compiled element-wise
+    kernel :func:`runner.lstm_compiled.step`; neither holds the GIL.
 
     Parameters
     ----------
     steps : Steps
-        ``gates`` (T, B, 4h) gets ``h_{t-1}·U`` added in place; ``acts``, ``C`` and ``H`` are
-        filled.
-    U : numpy.ndarray
-        Recurrent weights, shape (h, 4h).
+        ``gates`` (T, B, 4h) gets ``b + h_{t-1}·U`` added in place; ``acts``, ``C`` and
+        ``H`` are filled, in the given rows only.
+    w : Weights
+        Uses ``U`` (h, 4h) and ``b`` (1, 4h).
     h0, c0 : numpy.ndarray
         State before the first step, shape (B, h).
+    rows : slice
+        The block of batch rows.
     """
-    B, h = h0.shape
-    # tanh(scale * gates): sigmoid(z) = 0.5 * tanh(z / 2) + 0.5 for the f, i, o blocks.
-    scale = np.ones(4 * h, U.dtype)
-    scale[: 3 * h] = 0.5
-    hU = np.empty((B, 4 * h), U.dtype)  # h_{t-1}·U
-    ig = np.empty((B, h), U.dtype)  # i_t * g_t
-    h_prev, c_prev = h0, c0
+    from runner import lstm_compiled
+
+    h_prev, c_prev = h0[rows], c0[rows]  # (rows, h)
+    hU = np.empty((h_prev.shape[0], w.U.shape[1]), w.U.dtype)  # (rows, 4h)
     for gates, a, c, h_t in zip(steps.gates, steps.acts, steps.C, steps.H, strict=True):
-        np.matmul(h_prev, U, out=hU)
-        gates += hU  # (B, 4h)
-        np.multiply(gates, scale, out=a)
-        np.tanh(a, out=a)
-        sig = a[:, : 3 * h]
-        sig *= 0.5
-        sig += 0.5
-        np.multiply(a[:, :h], c_prev, out=c)  # f * C_{t-1}
-        np.multiply(a[:, h : 2 * h], a[:, 3 * h :], out=ig)  # i * g
-        c += ig
-        np.tanh(c, out=h_t)
-        h_t *= a[:, 2 * h : 3 * h]  # o * tanh(C_t)
-        h_prev, c_prev = h_t, c
+        np.matmul(h_prev, w.U, out=hU)
+        lstm_compiled.step(gates[rows], hU, w.b[0], c_prev, a[rows], c[rows], h_t[rows])
+        h_prev, c_prev = h_t[rows], c[rows]

@@ -1,9 +1,14 @@
-"""The LSTM recurrence as one compiled loop, for small batch * hidden sizes.
+"""The compiled parts of the forward pass (numba, cached on disk).
 
-When ``B * h`` is small, a step is a few dozen multiply-adds and NumPy spends nearly all its
-time calling ufuncs: about ten calls, some 7 µs, per step. Here numba compiles the whole
-recurrence once (cached on disk, so later processes only load it) and a step costs what
-its arithmetic costs. The equations are :mod:`runner.lstm`'s, one scalar at a time.
+Two kernels, both with :mod:`runner.lstm`'s equations:
+
+- :func:`recur`, the whole recurrence as one loop, for small ``B * h``. There a step is a
+  few dozen multiply-adds, and NumPy would spend nearly all its time calling ufuncs (about
+  ten calls, some 7 µs, per step).
+- :func:`step`, the element-wise half of one step for larger sizes, once BLAS has computed
+  ``h_{t-1}·U``: one pass over the gates instead of ten ufunc passes, vectorised (with
+  :func:`_tanh`, as numba has no vectorised tanh of its own), and without the GIL, so the
+  halves of a batch can run in two threads.
 """
 
 import numba
@@ -13,15 +18,88 @@ import numpy as np
 # float64 ones promote it exactly.
 HALF = np.float32(0.5)
 
+# `step` must vectorise: numpy's error model drops the division-by-zero checks that would
+# stop it, and contracting a*b+c into one fused multiply-add shortens _tanh's polynomials.
+# Both are fixed at compile time, so a config still gives the same bits on every run.
+VECTORISED = {"error_model": "numpy", "fastmath": {"contract"}}
 
-def _compiled(fn):
-    """``numba.njit`` with machine code cached on disk where numba finds a writable directory
-    (next to this file, or the user's cache); where it finds none (a read-only install and
-    no home), each process compiles again (about a second) instead of failing."""
+
+def _compiled(fn=None, **options):
+    """``numba.njit(nogil=True)`` with machine code cached on disk where numba finds a
+    writable directory (next to this file, or the user's cache); where it finds none (a
+    read-only install and no home), each process compiles again (about a second) instead
+    of failing."""
+    if fn is None:
+        return lambda f: _compiled(f, **options)
     try:
-        return numba.njit(cache=True, nogil=True)(fn)
+        return numba.njit(cache=True, nogil=True, **options)(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(nogil=True)(fn)
+        return numba.njit(nogil=True, **options)(fn)
+
+
+# e^r = (q + p) / (q - p) for |r| <= ln(2)/2, p = r P(r^2), q = Q(r^2): Cephes' exp.c.
+EXP_P = (1.26177193074810590878e-4, 3.02994407707441961300e-2, 9.99999999999999999910e-1)
+EXP_Q = (3.00198505138664455042e-6, 2.52448340349684104192e-3, 2.27265548208155028766e-1, 2.0)
+LN2_HI, LN2_LO = 6.93145751953125e-1, 1.42860682030941723212e-6  # ln 2 = LN2_HI + LN2_LO
+LOG2_E = 1.4426950408889634
+
+
+@numba.njit(inline="always", **VECTORISED)
+def _tanh(x):
+    """tanh(x) to within 4e-16 of NumPy's, in float64, in a form LLVM vectorises.
+
+    With y = 2 min(|x|, 20) (tanh(20) is 1 in float64), e^y = 2^n e^r with n = round(y /
+    ln 2) <= 58, and e^r from Cephes' approximant; then tanh = (e^y - 1) / (e^y + 1) in
+    one division. For n = 0 the numerator is 2p itself, which keeps tanh(x) ~ x accurate
+    near 0. The expected values in tests/test_forward_pass.py are NumPy's tanh.
+    """
+    a = x if x >= 0.0 else -x
+    y = 2.0 * (a if a < 20.0 else 20.0)
+    n = np.floor(y * LOG2_E + 0.5)
+    r = (y - n * LN2_HI) - n * LN2_LO  # |r| <= ln(2) / 2
+    rr = r * r
+    p = r * ((EXP_P[0] * rr + EXP_P[1]) * rr + EXP_P[2])
+    q = ((EXP_Q[0] * rr + EXP_Q[1]) * rr + EXP_Q[2]) * rr + EXP_Q[3]
+    k = np.int64(n)
+    s = np.float64(np.int64(1) << k)  # 2^n, exact
+    num = 2.0 * p if k == 0 else s * (q + p) - (q - p)
+    t = num / (s * (q + p) + (q - p))
+    return t if x >= 0.0 else -t
+
+
+@_compiled(**VECTORISED)
+def step(gates, hU, b, c_prev, acts, C, H):
+    """The element-wise half of one step, for one block of batch rows.
+
+    Parameters
+    ----------
+    gates : numpy.ndarray
+        Shape (B, 4h), holding ``x_t·W``; gets ``+ b + h_{t-1}·U``, the raw pre-activations.
+    hU : numpy.ndarray
+        ``h_{t-1}·U``, shape (B, 4h).
+    b : numpy.ndarray
+        Bias, shape (4h,).
+    c_prev : numpy.ndarray
+        C_{t-1}, shape (B, h).
+    acts : numpy.ndarray
+        Output, shape (B, 4h): f_t, i_t, o_t and C_t_candidate.
+    C, H : numpy.ndarray
+        Outputs, shape (B, h): C_t and h_t.
+    """
+    B, four_h = gates.shape
+    h = four_h // 4
+    for r in range(B):
+        z, a, u = gates[r], acts[r], hU[r]  # (4h,)
+        for j in range(four_h):
+            z[j] += b[j] + u[j]
+        for j in range(3 * h):  # f, i, o: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5
+            a[j] = HALF * _tanh(HALF * z[j]) + HALF
+        for j in range(3 * h, four_h):  # candidate
+            a[j] = _tanh(z[j])
+        for j in range(h):
+            c = a[j] * c_prev[r, j] + a[h + j] * a[3 * h + j]  # f * C_{t-1} + i * g
+            C[r, j] = c
+            H[r, j] = a[2 * h + j] * _tanh(c)  # o * tanh(C_t)
 
 
 @_compiled

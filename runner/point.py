@@ -12,7 +12,7 @@ import numpy as np
 from runner import names, sequences, table, trace
 from runner.config import Config, DType
 from runner.errors import ConfigError
-from runner.lstm import Steps, forward, init_weights, load_compiled_loop, uses_compiled_loop
+from runner.lstm import Steps, forward, init_weights, load_compiled_kernels
 from runner.validation import check
 
 # Rows of a row group are sized so that one chunk's buffers stay near this many bytes: the
@@ -118,10 +118,9 @@ def run(
     start = time.perf_counter()
     x = inputs(cfg)  # (T, B, d)
     T, B, d = x.shape
-    if uses_compiled_loop(B, cfg.hidden):
-        loading = time.perf_counter()
-        load_compiled_loop(x.dtype)
-        start += time.perf_counter() - loading  # numba's one-time cost is the process's
+    loading = time.perf_counter()
+    load_compiled_kernels(x.dtype)
+    start += time.perf_counter() - loading  # numba's one-time cost is the process's
     w = init_weights(cfg.init, d, cfg.hidden, np.random.RandomState(cfg.seed)).astype(x.dtype)
     h_t = np.zeros((B, cfg.hidden), x.dtype)
     c_t = np.zeros((B, cfg.hidden), x.dtype)

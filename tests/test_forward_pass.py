@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numba
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,7 +33,7 @@ def _column(df: pd.DataFrame, column: str, batch: int) -> np.ndarray:
         (3, 5, 2, 6, 11, "notebook"),
         (2, 8, 4, 5, 123, "uniform"),
         (4, 16, 3, 9, 2**32 - 1, "uniform"),
-        # batch * hidden above COMPILED_MAX_BATCH_HIDDEN: the NumPy recurrence
+        # batch * hidden above COMPILED_MAX_BATCH_HIDDEN: BLAS products and compiled steps
         (3, 65, 1, 4, 5, "notebook"),
         (2, 24, 4, 6, 7, "uniform"),
     ],
@@ -95,7 +96,7 @@ def test_uniform_init_stays_within_pytorchs_bound(make_config):
         assert np.abs(m).max() > 0.2  # a draw over the whole range, not a constant
 
 
-@pytest.mark.parametrize("hidden", [3, 70])  # the compiled loop and the NumPy recurrence
+@pytest.mark.parametrize("hidden", [3, 70])  # the compiled loop, and BLAS with compiled steps
 @pytest.mark.parametrize("value", [-1000.0, -745.5, 0.0, 745.5, 1e6, -1e300, 1e308])
 def test_sigmoid_neither_overflows_nor_warns(make_config, tmp_path, value, hidden):
     """Warnings are errors in this suite; the expected values are the sigmoid's limits."""
@@ -108,9 +109,10 @@ def test_sigmoid_neither_overflows_nor_warns(make_config, tmp_path, value, hidde
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("batch", "hidden", "features"), [(1, 2, 1), (4, 16, 3), (2, 40, 5)])
-def test_compiled_loop_and_numpy_recurrence_agree(batch, hidden, features, dtype):
-    """Both recurrences from the same projected gates: float64 to 1e-12, float32 to its
-    rounding. PyTorch's init keeps the dynamics contractive, so rounding does not compound."""
+def test_both_recurrences_agree(batch, hidden, features, dtype):
+    """The compiled loop and BLAS with compiled steps, from the same projected gates:
+    float64 to 1e-12, float32 to its rounding. PyTorch's init keeps the dynamics
+    contractive, so rounding does not compound."""
     rng = np.random.RandomState(batch * hidden)
     T = 20
     w = lstm.init_weights(UniformInit(), features, hidden, rng).astype(dtype)
@@ -121,15 +123,53 @@ def test_compiled_loop_and_numpy_recurrence_agree(batch, hidden, features, dtype
         steps = lstm.Steps.empty(T, batch, hidden, dtype)
         lstm._project_inputs(x, w, steps.gates)
         if compiled:
+            steps.gates += w.b
             lstm_compiled.recur(steps.gates, w.U, h0, c0, steps.acts, steps.C, steps.H)
         else:
-            lstm.recur(steps, w.U, h0, c0)
+            lstm.recur_rows(steps, w, h0, c0, slice(None))
         results.append(steps)
     rtol, atol = (0, 1e-12) if dtype == np.float64 else (1e-5, 1e-5)
     for field in ("gates", "acts", "C", "H"):
         got, want = (getattr(s, field) for s in results)
         assert got.dtype == dtype
         assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=field)
+
+
+@pytest.mark.parametrize(
+    ("batch", "hidden", "length"), [(64, 72, 9), (5, 40, 3), (3, 100, 5), (2, 40, 1), (1, 100, 5)]
+)
+def test_the_threads_change_no_bit(batch, hidden, length):
+    """One thread runs the batch's halves in turn, two at once; odd sizes, one-row halves
+    (which BLAS would round otherwise) and a single timestep included."""
+    rng = np.random.RandomState(hidden)
+    w = lstm.init_weights(NotebookInit(), 3, hidden, rng)
+    x = rng.randn(length, batch, 3)  # (T, B, d)
+    h0, c0 = (rng.randn(batch, hidden) for _ in range(2))  # (B, h)
+    one, two, three = (lstm.forward(x, w, h0, c0, threads=n) for n in (1, 2, 3))
+    for field in ("gates", "acts", "C", "H"):
+        for other in (two, three):
+            assert np.array_equal(getattr(one, field), getattr(other, field)), field
+
+
+def test_own_tanh_matches_numpys():
+    """``_tanh`` (vectorised, in the compiled steps) against NumPy's tanh, at 200,000
+    points over the range where it is not 1, across the float64 range, and at the edges."""
+    wide = np.logspace(-300, 300, 5000)
+    points = np.concatenate(
+        [np.linspace(-25, 25, 200_001), wide, -wide, [0.0, -0.0, 5e-324, 1e308, -1e308]]
+    )
+    got = np.empty_like(points)
+    tanh_all(points, got)
+    assert_allclose(got, np.tanh(points), rtol=0, atol=5e-16)
+    small = (np.abs(points) < 1e-8) & (np.abs(points) >= 1e-300)  # subnormals go to 0
+    assert_allclose(got[small], points[small], rtol=1e-15, atol=0)  # tanh(x) ~ x near 0
+    assert np.array_equal(np.signbit(got), np.signbit(points))
+
+
+@numba.njit
+def tanh_all(x, out):
+    for i in range(x.shape[0]):
+        out[i] = lstm_compiled._tanh(x[i])
 
 
 @pytest.mark.parametrize(
