@@ -1,14 +1,14 @@
 """The compiled parts of the forward pass (numba, cached on disk).
 
-Two kernels, both with :mod:`runner.lstm`'s equations:
+Two kernels, both with :mod:`runner.lstm`'s equations and :func:`_tanh`, our own tanh
+(numba's is libm's, at some 21 ns a call, and does not vectorise):
 
 - :func:`recur`, the whole recurrence as one loop, for small ``B * h``. There a step is a
   few dozen multiply-adds, and NumPy would spend nearly all its time calling ufuncs (about
   ten calls, some 7 µs, per step).
 - :func:`step`, the element-wise half of one step for larger sizes, once BLAS has computed
-  ``h_{t-1}·U``: one pass over the gates instead of ten ufunc passes, vectorised (with
-  :func:`_tanh`, as numba has no vectorised tanh of its own), and without the GIL, so the
-  halves of a batch can run in two threads.
+  ``h_{t-1}·U``: one vectorised pass over the gates instead of ten ufunc passes, and
+  without the GIL, so the two halves of a batch can run in two threads.
 """
 
 import numba
@@ -102,7 +102,7 @@ def step(gates, hU, b, c_prev, acts, C, H):
             H[r, j] = a[2 * h + j] * _tanh(c)  # o * tanh(C_t)
 
 
-@_compiled
+@_compiled(**VECTORISED)
 def recur(gates, U, h0, c0, acts, C, H):
     """Finish the forward pass once ``gates`` holds ``x_t·W + b`` for every step.
 
@@ -131,11 +131,11 @@ def recur(gates, U, h0, c0, acts, C, H):
                     z[j] += h_k * U[k, j]
             a = acts[t, b]  # (4h,)
             for j in range(3 * h):  # f, i, o: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5
-                a[j] = HALF * np.tanh(HALF * z[j]) + HALF
+                a[j] = HALF * _tanh(HALF * z[j]) + HALF
             for j in range(3 * h, four_h):  # candidate
-                a[j] = np.tanh(z[j])
+                a[j] = _tanh(z[j])
             for j in range(h):
                 c = a[j] * c_prev[b, j] + a[h + j] * a[3 * h + j]  # f * C_{t-1} + i * g
                 C[t, b, j] = c
-                H[t, b, j] = a[2 * h + j] * np.tanh(c)  # o * tanh(C_t)
+                H[t, b, j] = a[2 * h + j] * _tanh(c)  # o * tanh(C_t)
         h_prev, c_prev = H[t], C[t]
