@@ -67,6 +67,32 @@ def _tanh(x):
     return t if x >= 0.0 else -t
 
 
+@numba.njit(inline="always", **VECTORISED)
+def _cell(z, c_prev, a, c_out, h_out):
+    """One row's activations and new state from its pre-activations.
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Pre-activations, shape (4h,): blocks f, i, o, g.
+    c_prev : numpy.ndarray
+        C_{t-1}, shape (h,).
+    a : numpy.ndarray
+        Output, shape (4h,): f_t, i_t, o_t and C_t_candidate.
+    c_out, h_out : numpy.ndarray
+        Outputs, shape (h,): C_t and h_t.
+    """
+    h = z.shape[0] // 4
+    for j in range(3 * h):  # f, i, o: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5
+        a[j] = HALF * _tanh(HALF * z[j]) + HALF
+    for j in range(3 * h, 4 * h):  # candidate
+        a[j] = _tanh(z[j])
+    for j in range(h):
+        c = a[j] * c_prev[j] + a[h + j] * a[3 * h + j]  # f * C_{t-1} + i * g
+        c_out[j] = c
+        h_out[j] = a[2 * h + j] * _tanh(c)  # o * tanh(C_t)
+
+
 @_compiled(**VECTORISED)
 def step(gates, hU, b, c_prev, acts, C, H):
     """The element-wise half of one step, for one block of batch rows.
@@ -86,20 +112,11 @@ def step(gates, hU, b, c_prev, acts, C, H):
     C, H : numpy.ndarray
         Outputs, shape (B, h): C_t and h_t.
     """
-    B, four_h = gates.shape
-    h = four_h // 4
-    for r in range(B):
-        z, a, u = gates[r], acts[r], hU[r]  # (4h,)
-        for j in range(four_h):
+    for r in range(gates.shape[0]):
+        z, u = gates[r], hU[r]  # (4h,)
+        for j in range(z.shape[0]):
             z[j] += b[j] + u[j]
-        for j in range(3 * h):  # f, i, o: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5
-            a[j] = HALF * _tanh(HALF * z[j]) + HALF
-        for j in range(3 * h, four_h):  # candidate
-            a[j] = _tanh(z[j])
-        for j in range(h):
-            c = a[j] * c_prev[r, j] + a[h + j] * a[3 * h + j]  # f * C_{t-1} + i * g
-            C[r, j] = c
-            H[r, j] = a[2 * h + j] * _tanh(c)  # o * tanh(C_t)
+        _cell(z, c_prev[r], acts[r], C[r], H[r])
 
 
 @_compiled(**VECTORISED)
@@ -129,13 +146,5 @@ def recur(gates, U, h0, c0, acts, C, H):
                 h_k = h_prev[b, k]
                 for j in range(four_h):
                     z[j] += h_k * U[k, j]
-            a = acts[t, b]  # (4h,)
-            for j in range(3 * h):  # f, i, o: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5
-                a[j] = HALF * _tanh(HALF * z[j]) + HALF
-            for j in range(3 * h, four_h):  # candidate
-                a[j] = _tanh(z[j])
-            for j in range(h):
-                c = a[j] * c_prev[b, j] + a[h + j] * a[3 * h + j]  # f * C_{t-1} + i * g
-                C[t, b, j] = c
-                H[t, b, j] = a[2 * h + j] * _tanh(c)  # o * tanh(C_t)
+            _cell(z, c_prev[b], acts[t, b], C[t, b], H[t, b])
         h_prev, c_prev = H[t], C[t]
