@@ -19,6 +19,7 @@ its own block of rows; the rows never meet, so the numbers do not depend on the 
 import functools
 import math
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -248,16 +249,19 @@ def forward(
     # recurrence: cut by the sizes alone, so that the bits do not depend on the threads. No
     # product has a single row: BLAS computes those another way (gemv) and rounds otherwise.
     times, rows = _halves(T, -(-2 // B)), _halves(B, 2)
-    if min(threads or blas_threads(), len(rows)) == 1:
-        for t in times:
-            _project_inputs(x[t], w, steps.gates[t])
-        for r in rows:
-            recur_rows(steps, w, h0, c0, r)
-        return steps
-    # Single-threaded BLAS in each of our two threads: BLAS's own would fight them for the cores.
-    with _blas().limit(limits=1):
-        list(_pool().map(lambda t: _project_inputs(x[t], w, steps.gates[t]), times))
-        list(_pool().map(lambda r: recur_rows(steps, w, h0, c0, r), rows))
+
+    def project(t: slice) -> None:
+        _project_inputs(x[t], w, steps.gates[t])
+
+    def recur(r: slice) -> None:
+        recur_rows(steps, w, h0, c0, r)
+
+    parallel = min(threads or blas_threads(), len(rows)) > 1
+    # In our two threads, single-threaded BLAS: BLAS's own would fight them for the cores.
+    with _blas().limit(limits=1) if parallel else nullcontext():
+        each = _pool().map if parallel else map
+        list(each(project, times))
+        list(each(recur, rows))
     return steps
 
 
