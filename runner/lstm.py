@@ -8,18 +8,20 @@ The equations, gate order and initialisation are the notebook's::
     C_t = f * C_{t-1} + i * g
     h_t = o * tanh(C_t)
 
-What differs from the notebook's loop changes no number by more than 1e-12: every
+What differs from the notebook's loop changes no number by more than 1e-12 (where the
+dynamics are contractive, as with PyTorch's init; chaotic ones amplify any rounding): every
 ``x_t·W`` of a run of timesteps is one matrix product; the sigmoid is computed as
 ``0.5 * tanh(x / 2) + 0.5``, which neither overflows nor warns for any finite input; and
 the element-wise work is compiled (:mod:`runner.lstm_compiled`), for small sizes together
-with the whole recurrence. Larger batches run in as many threads as BLAS may use, each on
-its own block of rows; the rows never meet, so the numbers do not depend on the threads.
+with the whole recurrence. Larger batches run in two threads, each on its own half of the
+rows; the halves are cut by the sizes alone, so the numbers do not depend on the threads.
 """
 
 import functools
 import math
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,8 +122,8 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
     """``out = x·W`` for every timestep in one product; saturates instead of overflowing.
 
     Where ``|x·W|`` could pass the float range, ``x`` is scaled down by a power of two and
-    the product back up: exact steps, so a block of timesteps gets the same bits whether
-    it is scaled or not, and whatever blocks the timesteps are split into.
+    the product back up. Scaling by a power of two rounds nothing itself, but values far
+    below the block's largest may lose low bits to the subnormal range, or become 0.
 
     Parameters
     ----------
@@ -186,6 +188,10 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(2, thread_name_prefix="runner-forward")
 
 
+os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has none of its threads
+_one_at_a_time = threading.Lock()
+
+
 def _halves(n: int, smallest: int) -> list[slice]:
     """``range(n)`` as two halves, or whole where a half would be smaller than ``smallest``."""
     return [slice(0, n // 2), slice(n // 2, n)] if n // 2 >= smallest else [slice(0, n)]
@@ -217,8 +223,8 @@ def forward(
         Preallocated buffers with room for at least T timesteps; new ones if omitted.
     threads : int, optional
         For the larger sizes, 1 runs the two halves of the batch one after the other, 2 or
-        more at once, each with single-threaded BLAS; by default, 2 where BLAS may use 2
-        threads or more (:func:`blas_threads`). The bits are the same either way.
+        more at once; BLAS is single-threaded either way, so the bits are the same. By
+        default, 2 where BLAS may use 2 threads or more (:func:`blas_threads`).
 
     Returns
     -------
@@ -257,11 +263,18 @@ def forward(
         recur_rows(steps, w, h0, c0, r)
 
     parallel = min(threads or blas_threads(), len(rows)) > 1
-    # In our two threads, single-threaded BLAS: BLAS's own would fight them for the cores.
-    with _blas().limit(limits=1) if parallel else nullcontext():
-        each = _pool().map if parallel else map
-        list(each(project, times))
-        list(each(recur, rows))
+    # Single-threaded BLAS always: BLAS's own threads would fight ours for the cores, and
+    # they round some products otherwise. The limit is process-wide: one call at a time.
+    with _one_at_a_time, _blas().limit(limits=1):
+        for task, parts in ((project, times), (recur, rows)):
+            if parallel:
+                futures = [_pool().submit(task, part) for part in parts]
+                wait(futures)  # both halves end before an error is raised, or the limit lifted
+                for future in futures:
+                    future.result()
+            else:
+                for part in parts:
+                    task(part)
     return steps
 
 

@@ -64,7 +64,7 @@ def _tanh(x):
     s = np.float64(np.int64(1) << k)  # 2^n, exact
     num = 2.0 * p if k == 0 else s * (q + p) - (q - p)
     t = num / (s * (q + p) + (q - p))
-    return t if x >= 0.0 else -t
+    return t if x > 0.0 else (-t if x < 0.0 else x)  # x itself for -0.0, 0.0 and NaN
 
 
 @numba.njit(inline="always", **VECTORISED)

@@ -136,11 +136,13 @@ def test_both_recurrences_agree(batch, hidden, features, dtype):
 
 
 @pytest.mark.parametrize(
-    ("batch", "hidden", "length"), [(64, 72, 9), (5, 40, 3), (3, 100, 5), (2, 40, 1), (1, 100, 5)]
+    ("batch", "hidden", "length"),
+    [(64, 72, 9), (5, 40, 3), (3, 100, 5), (2, 40, 1), (1, 100, 5), (8, 1000, 2)],
 )
 def test_the_threads_change_no_bit(batch, hidden, length):
-    """One thread runs the batch's halves in turn, two at once; odd sizes, one-row halves
-    (which BLAS would round otherwise) and a single timestep included."""
+    """One thread runs the batch's halves in turn, two at once; odd sizes, batches too small
+    to halve without a one-row half (which BLAS would round otherwise), a single timestep,
+    and products large enough for BLAS to use its own threads if it were let to."""
     rng = np.random.RandomState(hidden)
     w = lstm.init_weights(NotebookInit(), 3, hidden, rng)
     x = rng.randn(length, batch, 3)  # (T, B, d)
@@ -161,12 +163,15 @@ def test_own_tanh_matches_numpys():
     got = np.empty_like(points)
     tanh_all(points, got)
     assert_allclose(got, np.tanh(points), rtol=0, atol=5e-16)
+    nan = np.empty(1)
+    tanh_all(np.array([np.nan]), nan)
+    assert np.isnan(nan).all()  # not -1: a NaN stays visible
     small = (np.abs(points) < 1e-8) & (np.abs(points) >= 1e-300)  # subnormals go to 0
     assert_allclose(got[small], points[small], rtol=1e-15, atol=0)  # tanh(x) ~ x near 0
     assert np.array_equal(np.signbit(got), np.signbit(points))
 
 
-@numba.njit
+@numba.njit(**lstm_compiled.VECTORISED)  # as the kernels compile it
 def tanh_all(x, out):
     for i in range(x.shape[0]):
         out[i] = lstm_compiled._tanh(x[i])
