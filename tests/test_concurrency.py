@@ -17,14 +17,17 @@ def test_two_default_sweeps_at_once_get_two_directories(tmp_path):
 
 def test_a_second_sweep_into_a_directory_in_use_is_refused(tmp_path):
     out = tmp_path / "sweep"
-    first = start_cli("sequence=random", "sequence.length=800000", f"hydra.sweep.dir={out}")
-    wait_for_partial_table(first, out / "0")
-    second = start_cli("hidden=3", f"hydra.sweep.dir={out}")
-    _, err = second.communicate(timeout=60)
+    # Long enough to be still running when the second starts, now the loop is faster.
+    first = start_cli("sequence=random", "sequence.length=2000000", f"hydra.sweep.dir={out}")
+    try:
+        wait_for_partial_table(first, out / "0")
+        second = start_cli("hidden=3", f"hydra.sweep.dir={out}")
+        _, err = second.communicate(timeout=60)
+    finally:
+        first.communicate(timeout=180)
     assert second.returncode == 2
     assert err.strip() == (
         f"error: invalid hydra.sweep.dir={out}: expected a directory that no running sweep is using"
     )
-    first.communicate(timeout=120)
     assert first.returncode == 0
     assert pd.read_parquet(out)["hidden"].unique().tolist() == [2]
