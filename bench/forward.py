@@ -84,7 +84,8 @@ def torch_lstm(w: Weights, d: int, dtype: torch.dtype) -> torch.nn.LSTM:
 
 def blas_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
     """The matrix products of the NumPy path and nothing else."""
-    _project_inputs(x, w, out.gates)
+    T, B, d = x.shape
+    _project_inputs(x.reshape(T * B, d), w, out.gates.reshape(T * B, -1))  # (T*B, 4h)
     hU = np.empty_like(out.gates[0])  # (B, 4h)
     for h_prev in out.H:
         np.matmul(h_prev, w.U, out=hU)

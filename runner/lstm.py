@@ -119,7 +119,8 @@ class Steps:
 
 
 def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
-    """``out = x·W`` for every timestep in one product; saturates instead of overflowing.
+    """``out = x·W`` for many rows (timesteps and sequences) in one product; saturates
+    instead of overflowing.
 
     Where ``|x·W|`` could pass the float range, ``x`` is scaled down by a power of two and
     the product back up. Scaling by a power of two rounds nothing itself, but values far
@@ -128,22 +129,20 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
     Parameters
     ----------
     x : numpy.ndarray
-        Inputs, shape (T, B, d).
+        Inputs, shape (N, d).
     out : numpy.ndarray
-        Output, shape (T, B, 4h), C-contiguous.
+        Output, shape (N, 4h).
     """
-    T, B, d = x.shape
-    flat = out.reshape(T * B, -1)  # (T*B, 4h), a view
     big = np.finfo(out.dtype).max / 4
     x_max = max(float(x.max()), -float(x.min())) if x.size else 0.0
     if x_max * w.input_bound < big:
-        np.matmul(x.reshape(T * B, d), w.W, out=flat)
+        np.matmul(x, w.W, out=out)
         return
     scale = 2.0 ** (math.frexp(x_max)[1] - 1)  # 2^e: 1 <= |x_max / scale| < 2
-    np.matmul(x.reshape(T * B, d) / x.dtype.type(scale), w.W, out=flat)
+    np.matmul(x / x.dtype.type(scale), w.W, out=out)
     with np.errstate(over="ignore"):
-        flat *= x.dtype.type(scale)
-    np.clip(flat, -big, big, out=flat)
+        out *= x.dtype.type(scale)
+    np.clip(out, -big, big, out=out)
 
 
 # Up to this batch * hidden size, a step is so little arithmetic that NumPy's per-call cost
@@ -232,7 +231,7 @@ def forward(
         The first T timesteps of ``out``. The state after the last step is
         ``(steps.H[-1], steps.C[-1])``.
     """
-    T, B, _ = x.shape
+    T, B, d = x.shape
     h = w.hidden
     if h0.shape != (B, h) or c0.shape != (B, h):
         raise ValueError(f"h0 and c0 must be (B, h) = {(B, h)}, not {h0.shape} and {c0.shape}")
@@ -246,18 +245,21 @@ def forward(
         return steps
     from runner import lstm_compiled  # numba loads only when a run needs it
 
+    x_rows = x.reshape(T * B, d)  # (T*B, d): every timestep's inputs, one product
+    gate_rows = steps.gates.reshape(T * B, 4 * h)  # (T*B, 4h), a view
     if uses_compiled_loop(B, h):
-        _project_inputs(x, w, steps.gates)
+        _project_inputs(x_rows, w, gate_rows)
         steps.gates += w.b
         lstm_compiled.recur(steps.gates, w.U, h0, c0, steps.acts, steps.C, steps.H)
         return steps
-    # Two halves of the timesteps for the input products, then of the batch for the
-    # recurrence: cut by the sizes alone, so that the bits do not depend on the threads. No
-    # product has a single row: BLAS computes those another way (gemv) and rounds otherwise.
-    times, rows = _halves(T, -(-2 // B)), _halves(B, 2)
+    # Two halves of the (timestep, sequence) rows for the input products, then of the batch
+    # for the recurrence: cut by the sizes alone, so that the bits do not depend on the
+    # threads. No product has a single row: BLAS computes those another way (gemv) and
+    # rounds otherwise.
+    products, rows = _halves(T * B, 2), _halves(B, 2)
 
-    def project(t: slice) -> None:
-        _project_inputs(x[t], w, steps.gates[t])
+    def project(r: slice) -> None:
+        _project_inputs(x_rows[r], w, gate_rows[r])
 
     def recur(r: slice) -> None:
         recur_rows(steps, w, h0, c0, r)
@@ -266,7 +268,7 @@ def forward(
     # Single-threaded BLAS always: BLAS's own threads would fight ours for the cores, and
     # they round some products otherwise. The limit is process-wide: one call at a time.
     with _one_at_a_time, _blas().limit(limits=1):
-        for task, parts in ((project, times), (recur, rows)):
+        for task, parts in ((project, products), (recur, rows)):
             if parallel:
                 futures = [_pool().submit(task, part) for part in parts]
                 wait(futures)  # both halves end before an error is raised, or the limit lifted

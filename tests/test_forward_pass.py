@@ -121,7 +121,7 @@ def test_both_recurrences_agree(batch, hidden, features, dtype):
     results = []
     for compiled in (True, False):
         steps = lstm.Steps.empty(T, batch, hidden, dtype)
-        lstm._project_inputs(x, w, steps.gates)
+        lstm._project_inputs(x.reshape(T * batch, -1), w, steps.gates.reshape(T * batch, -1))
         if compiled:
             steps.gates += w.b
             lstm_compiled.recur(steps.gates, w.U, h0, c0, steps.acts, steps.C, steps.H)
