@@ -18,6 +18,11 @@ from runner.validation import check
 # Rows of a row group are sized so that one chunk's buffers stay near this many bytes: the
 # memory of a run does not grow with the sequence's length.
 CHUNK_BYTES = 4 * 2**20
+# But a chunk has at least this many steps where its buffers stay under MAX_CHUNK_BYTES:
+# the forward pass's input product and its threads cost the same per call, and with one or
+# two steps a call they made a medium or large point some 1.5x slower (bench.forward sizes).
+MIN_CHUNK_STEPS = 8
+MAX_CHUNK_BYTES = 64 * 2**20
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +86,11 @@ def input_digest(x: np.ndarray) -> str:
 
 
 def chunk_steps(batch: int, hidden: int, features: int, dtype: np.dtype) -> int:
-    """Timesteps per row group: about CHUNK_BYTES of buffers, at least one step."""
+    """Timesteps per row group: about CHUNK_BYTES of buffers, at least MIN_CHUNK_STEPS
+    within MAX_CHUNK_BYTES, and at least one."""
     row_bytes = (10 * hidden + features) * np.dtype(dtype).itemsize  # gates, acts, C, h, x
-    return max(1, CHUNK_BYTES // (batch * row_bytes))
+    step_bytes = batch * row_bytes
+    return max(1, CHUNK_BYTES // step_bytes, min(MIN_CHUNK_STEPS, MAX_CHUNK_BYTES // step_bytes))
 
 
 def run(
