@@ -289,7 +289,7 @@ def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: s
     Parameters
     ----------
     steps : Steps
-        ``gates`` (T, B, 4h) gets ``b + h_{t-1}·U`` added in place; ``acts``, ``C`` and
+        ``gates`` (T, B, 4h) gets ``h_{t-1}·U + b`` added in place; ``acts``, ``C`` and
         ``H`` are filled, in the given rows only.
     w : Weights
         Uses ``U`` (h, 4h) and ``b`` (1, 4h).

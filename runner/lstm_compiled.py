@@ -100,7 +100,7 @@ def step(gates, hU, b, c_prev, acts, C, H):
     Parameters
     ----------
     gates : numpy.ndarray
-        Shape (B, 4h), holding ``x_t·W``; gets ``+ b + h_{t-1}·U``, the raw pre-activations.
+        Shape (B, 4h), holding ``x_t·W``; gets ``+ h_{t-1}·U + b``, the raw pre-activations.
     hU : numpy.ndarray
         ``h_{t-1}·U``, shape (B, 4h).
     b : numpy.ndarray
@@ -115,7 +115,7 @@ def step(gates, hU, b, c_prev, acts, C, H):
     for r in range(gates.shape[0]):
         z, u = gates[r], hU[r]  # (4h,)
         for j in range(z.shape[0]):
-            z[j] += b[j] + u[j]
+            z[j] = (z[j] + u[j]) + b[j]  # (x_t·W + h_{t-1}·U) + b, the notebook's order
         _cell(z, c_prev[r], acts[r], C[r], H[r])
 
 
