@@ -14,6 +14,7 @@ from hydra.errors import (
 from omegaconf.errors import (
     ConfigAttributeError,
     ConfigKeyError,
+    InterpolationResolutionError,
     MissingMandatoryValue,
     OmegaConfBaseException,
     ValidationError,
@@ -100,6 +101,11 @@ def explain(exc: BaseException) -> ConfigError | None:
         allowed = "a known key" + (": one of " + ", ".join(keys) if keys else "")
         allowed += preset_hint(cause.full_key)
         return ConfigError(cause.full_key, value if value is not None else "", allowed)
+    if isinstance(cause, InterpolationResolutionError) and cause.full_key:
+        # e.g. `hidden=${nope}`: show what was given, and why it does not resolve
+        given = cause.child_node._value() if cause.child_node is not None else ""
+        reason = str(cause).strip().splitlines()[0]
+        return ConfigError(cause.full_key, given, f"{allowed_for(cause.full_key)} ({reason})")
     if isinstance(cause, MissingMandatoryValue) and cause.full_key:
         return ConfigError(cause.full_key, "???", allowed_for(cause.full_key) + " (it is required)")
     if isinstance(cause, ValidationError) and cause.full_key:

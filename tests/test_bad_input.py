@@ -23,6 +23,10 @@ CASES = [
     (["hidden=-1"], f"invalid hidden=-1: expected {INT_GE_1}"),
     (["hidden=2.5"], f"invalid hidden=2.5: expected {INT_GE_1}"),
     (["hidden=abc"], f"invalid hidden=abc: expected {INT_GE_1}"),
+    (
+        ["hidden=${nope}"],
+        f"invalid hidden=${{nope}}: expected {INT_GE_1} (Interpolation key 'nope' not found)",
+    ),
     (["batch_size=0"], f"invalid batch_size=0: expected {INT_GE_1}"),
     (["batch_size=x"], f"invalid batch_size=x: expected {INT_GE_1}"),
     (["seed=-1"], f"invalid seed=-1: expected {SEED}"),
