@@ -17,6 +17,7 @@ from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
 from omegaconf import OmegaConf, open_dict, read_write
@@ -59,6 +60,17 @@ def _result(ret: JobReturn) -> PointResult:
 class RunnerSweeper(BasicSweeper):
     """Hydra's basic sweep syntax, with the runner's guarantees."""
 
+    def _refusal(self, parsed: list[Override], exc: Exception) -> ConfigError:
+        """The error naming the override that the basic sweeper could not expand."""
+        allowed = f"a sweep Hydra's basic sweeper expands ({exc})"
+        for override in parsed:
+            try:
+                self.split_arguments([override], None)
+            except (HydraException, ValueError):
+                value = (override.input_line or "").partition("=")[2]
+                return ConfigError(override.key_or_group, value, allowed)
+        return ConfigError("overrides", " ".join(o.input_line or "" for o in parsed), allowed)
+
     def sweep(self, arguments: list[str]) -> Any:
         assert self.config is not None
         assert self.hydra_context is not None
@@ -70,8 +82,7 @@ class RunnerSweeper(BasicSweeper):
         try:
             (jobs,) = self.split_arguments(parsed, None)
         except (HydraException, ValueError) as exc:  # e.g. interval(), range(1,3,0)
-            allowed = "a sweep Hydra's basic sweeper expands"
-            raise ConfigError("override", str(exc), allowed) from None
+            raise self._refusal(parsed, exc) from None
         composer = PointComposer(loader, self.config)
         points = [plan(composer, i, overrides) for i, overrides in enumerate(jobs)]
         refuse_if_none_can_run(points)

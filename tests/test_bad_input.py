@@ -196,8 +196,16 @@ SWEEP_CASES = [
     (["sequence.name=sine"], "invalid sequence.name=sine: expected sequence=<preset> to choose"),
     (["~hidden"], "invalid hidden=~: expected a value: the config needs every key it has"),
     (["sequence=schema_sine"], "invalid sequence=schema_sine: expected one of file, notebook,"),
-    (["hidden=interval(0,1)"], "invalid override=BasicSweeper does not support sweep type"),
-    (["hidden=range(1,3,0)"], "invalid override=range() arg 3 must not be zero: expected a"),
+    (
+        ["hidden=interval(0,1)"],
+        "invalid hidden=interval(0,1): expected a sweep Hydra's basic sweeper expands"
+        " (BasicSweeper does not support sweep type : INTERVAL_SWEEP)",
+    ),
+    (
+        ["seed=0,1", "hidden=range(1,3,0)"],
+        "invalid hidden=range(1,3,0): expected a sweep Hydra's basic sweeper expands"
+        " (range() arg 3 must not be zero)",
+    ),
     (["seed=range(0,0)"], "invalid overrides: expected a sweep of at least one point"),
     (["hidden=2,4", "hydra.sweep.subdir=x"], "invalid hydra.sweep.subdir=x: expected a"),
     (["hidden=2,4", "hydra.sweep.subdir=../${hydra.job.num}"], "invalid hydra.sweep.subdir=../0"),
