@@ -56,6 +56,15 @@ class Weights:
         return Weights(self.W.astype(dtype), self.U.astype(dtype), self.b.astype(dtype))
 
     @functools.cached_property
+    def unit_halves(self) -> list[tuple[int, int, np.ndarray]]:
+        """The two halves of the hidden units, each as ``(lo, hi, U_k)``: ``U_k`` holds the
+        columns of units lo to hi of each block, f, i, o, g, shape (h, 4k), k = hi - lo."""
+        h = self.hidden
+        halves = [(0, h // 2), (h // 2, h)]
+        blocks = [[self.U[:, g * h + lo : g * h + hi] for g in range(4)] for lo, hi in halves]
+        return [(lo, hi, np.hstack(b)) for (lo, hi), b in zip(halves, blocks, strict=True)]
+
+    @functools.cached_property
     def input_bound(self) -> float:
         """The largest ``sum_k |W[k, j]|``: ``|x_t·W| <= max|x| * input_bound``."""
         return float(np.abs(self.W).sum(axis=0).max())
@@ -150,6 +159,13 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
 COMPILED_MAX_BATCH_HIDDEN = 64
 
 
+# From this hidden size on, the recurrence's two halves are of the hidden units, not of the
+# batch: each thread then reads half of U each step rather than all of it, which pays for a
+# meeting of the threads after every step (bench.forward large: 3% faster; batch 8 and
+# hidden 1024: 25%; batch 64 and hidden 256: 10% slower, so not there).
+UNIT_HALVES_MIN_HIDDEN = 512
+
+
 def uses_compiled_loop(batch: int, hidden: int) -> bool:
     """Whether :func:`forward` runs the recurrence as one compiled loop for these sizes."""
     return batch * hidden <= COMPILED_MAX_BATCH_HIDDEN
@@ -168,7 +184,7 @@ def load_compiled_kernels(dtype: np.dtype) -> None:
     zeros = np.zeros((1, 1), dtype)
     U = np.zeros((1, 4), dtype)
     lstm_compiled.recur(steps.gates, U, zeros, zeros, steps.acts, steps.C, steps.H)
-    lstm_compiled.step(steps.gates[0], U, U[0], zeros, steps.acts[0], steps.C[0], steps.H[0])
+    lstm_compiled.step(steps.gates[0], U, U[0], zeros, steps.acts[0], steps.C[0], steps.H[0], 0, 1)
 
 
 @functools.cache
@@ -253,31 +269,42 @@ def forward(
         lstm_compiled.recur(steps.gates, w.U, h0, c0, steps.acts, steps.C, steps.H)
         return steps
     # Two halves of the (timestep, sequence) rows for the input products, then of the batch
-    # for the recurrence: cut by the sizes alone, so that the bits do not depend on the
-    # threads. No product has a single row: BLAS computes those another way (gemv) and
-    # rounds otherwise.
-    products, rows = _halves(T * B, 2), _halves(B, 2)
-
-    def project(r: slice) -> None:
-        _project_inputs(x_rows[r], w, gate_rows[r])
-
-    def recur(r: slice) -> None:
-        recur_rows(steps, w, h0, c0, r)
-
-    parallel = min(threads or blas_threads(), len(rows)) > 1
+    # or of the hidden units for the recurrence: cut by the sizes alone, so that the bits do
+    # not depend on the threads. No product of a half of the batch has a single row: BLAS
+    # computes those another way (gemv) and rounds otherwise.
+    products = [
+        functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in _halves(T * B, 2)
+    ]
+    if h >= UNIT_HALVES_MIN_HIDDEN:
+        halves = [[0], [1]]  # each thread its half of the units, meeting after every step
+    else:
+        halves = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in _halves(B, 2)]
+    parallel = min(threads or blas_threads(), len(halves)) > 1
+    if h >= UNIT_HALVES_MIN_HIDDEN:
+        barrier = threading.Barrier(2) if parallel else None
+        units = halves if parallel else [[0, 1]]
+        halves = [functools.partial(recur_units, steps, w, h0, c0, u, barrier) for u in units]
     # Single-threaded BLAS always: BLAS's own threads would fight ours for the cores, and
     # they round some products otherwise. The limit is process-wide: one call at a time.
     with _one_at_a_time, _blas().limit(limits=1):
-        for task, parts in ((project, products), (recur, rows)):
+        for tasks in (products, halves):
             if parallel:
-                futures = [_pool().submit(task, part) for part in parts]
-                wait(futures)  # both halves end before an error is raised, or the limit lifted
-                for future in futures:
-                    future.result()
+                _run_both(tasks)
             else:
-                for part in parts:
-                    task(part)
+                for task in tasks:
+                    task()
     return steps
+
+
+def _run_both(tasks: list) -> None:
+    """Run the tasks in the pool; raise the first real error once all have ended (a half
+    whose partner failed ends with BrokenBarrierError)."""
+    futures = [_pool().submit(task) for task in tasks]
+    wait(futures)  # all end before an error is raised, or the BLAS limit lifted
+    errors = [e for e in (f.exception() for f in futures) if e is not None]
+    real = [e for e in errors if not isinstance(e, threading.BrokenBarrierError)]
+    if errors:
+        raise (real or errors)[0]
 
 
 def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: slice) -> None:
@@ -300,9 +327,55 @@ def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: s
     """
     from runner import lstm_compiled
 
+    h = w.hidden
     h_prev, c_prev = h0[rows], c0[rows]  # (rows, h)
-    hU = np.empty((h_prev.shape[0], w.U.shape[1]), w.U.dtype)  # (rows, 4h)
+    hU = np.empty((h_prev.shape[0], 4 * h), w.U.dtype)  # (rows, 4h)
     for gates, a, c, h_t in zip(steps.gates, steps.acts, steps.C, steps.H, strict=True):
         np.matmul(h_prev, w.U, out=hU)
-        lstm_compiled.step(gates[rows], hU, w.b[0], c_prev, a[rows], c[rows], h_t[rows])
+        lstm_compiled.step(gates[rows], hU, w.b[0], c_prev, a[rows], c[rows], h_t[rows], 0, h)
         h_prev, c_prev = h_t[rows], c[rows]
+
+
+def recur_units(
+    steps: Steps,
+    w: Weights,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    halves: list[int],
+    barrier: threading.Barrier | None,
+) -> None:
+    """Finish the forward pass for halves of the hidden units (:attr:`Weights.unit_halves`)
+    once ``steps.gates`` holds ``x_t·W``.
+
+    Each step is, for each half, one BLAS product ``h_{t-1}·U_k`` of the whole batch and one
+    call of :func:`runner.lstm_compiled.step` on the half's columns. A thread with one half
+    waits at ``barrier`` after each step, as the next step's product needs all of h_t.
+
+    Parameters
+    ----------
+    steps, w, h0, c0
+        As for :func:`recur_rows`.
+    halves : list of int
+        Which halves this call computes: ``[0]``, ``[1]``, or ``[0, 1]`` in one thread.
+    barrier : threading.Barrier or None
+        Where the threads of a two-thread run meet; aborted if this one fails, so the
+        other does not wait for ever.
+    """
+    from runner import lstm_compiled
+
+    parts = [w.unit_halves[i] for i in halves]
+    B = h0.shape[0]
+    hU = [np.empty((B, U_k.shape[1]), w.U.dtype) for _, _, U_k in parts]  # (B, 4k) each
+    h_prev, c_prev = h0, c0
+    try:
+        for gates, a, c, h_t in zip(steps.gates, steps.acts, steps.C, steps.H, strict=True):
+            for (lo, hi, U_k), out in zip(parts, hU, strict=True):
+                np.matmul(h_prev, U_k, out=out)
+                lstm_compiled.step(gates, out, w.b[0], c_prev, a, c, h_t, lo, hi)
+            if barrier is not None:
+                barrier.wait()
+            h_prev, c_prev = h_t, c
+    except BaseException:
+        if barrier is not None:
+            barrier.abort()
+        raise

@@ -8,7 +8,8 @@ Two kernels, both with :mod:`runner.lstm`'s equations and :func:`_tanh`, our own
   ten calls, some 7 µs, per step).
 - :func:`step`, the element-wise half of one step for larger sizes, once BLAS has computed
   ``h_{t-1}·U``: one vectorised pass over the gates instead of ten ufunc passes, and
-  without the GIL, so the two halves of a batch can run in two threads.
+  without the GIL, so two halves of the work (of the batch, or of the hidden units) can
+  run in two threads.
 """
 
 import numba
@@ -68,8 +69,8 @@ def _tanh(x):
 
 
 @numba.njit(inline="always", **VECTORISED)
-def _cell(z, c_prev, a, c_out, h_out):
-    """One row's activations and new state from its pre-activations.
+def _cell(z, c_prev, a, c_out, h_out, lo, hi):
+    """One row's activations and new state, for the hidden units lo to hi.
 
     Parameters
     ----------
@@ -81,42 +82,57 @@ def _cell(z, c_prev, a, c_out, h_out):
         Output, shape (4h,): f_t, i_t, o_t and C_t_candidate.
     c_out, h_out : numpy.ndarray
         Outputs, shape (h,): C_t and h_t.
+    lo, hi : int
+        The units: columns lo to hi of each block. Each loop runs over a slice of its own,
+        which LLVM vectorises (indices offset inside the loop it would not).
     """
     h = z.shape[0] // 4
-    for j in range(3 * h):  # f, i, o: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5
-        a[j] = HALF * _tanh(HALF * z[j]) + HALF
-    for j in range(3 * h, 4 * h):  # candidate
-        a[j] = _tanh(z[j])
-    for j in range(h):
-        c = a[j] * c_prev[j] + a[h + j] * a[3 * h + j]  # f * C_{t-1} + i * g
-        c_out[j] = c
-        h_out[j] = a[2 * h + j] * _tanh(c)  # o * tanh(C_t)
+    for blk in range(3):  # f, i, o: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5
+        zb, ab = z[blk * h + lo : blk * h + hi], a[blk * h + lo : blk * h + hi]
+        for j in range(hi - lo):
+            ab[j] = HALF * _tanh(HALF * zb[j]) + HALF
+    zb, ab = z[3 * h + lo : 3 * h + hi], a[3 * h + lo : 3 * h + hi]
+    for j in range(hi - lo):  # candidate
+        ab[j] = _tanh(zb[j])
+    f, i = a[lo:hi], a[h + lo : h + hi]
+    o, g = a[2 * h + lo : 2 * h + hi], a[3 * h + lo : 3 * h + hi]
+    cp, co, ho = c_prev[lo:hi], c_out[lo:hi], h_out[lo:hi]
+    for j in range(hi - lo):
+        c = f[j] * cp[j] + i[j] * g[j]  # f * C_{t-1} + i * g
+        co[j] = c
+        ho[j] = o[j] * _tanh(c)  # o * tanh(C_t)
 
 
 @_compiled(**VECTORISED)
-def step(gates, hU, b, c_prev, acts, C, H):
-    """The element-wise half of one step, for one block of batch rows.
+def step(gates, hU, b, c_prev, acts, C, H, lo, hi):
+    """The element-wise half of one step, for a block of batch rows and of hidden units.
 
     Parameters
     ----------
     gates : numpy.ndarray
-        Shape (B, 4h), holding ``x_t·W``; gets ``+ h_{t-1}·U + b``, the raw pre-activations.
+        Shape (B, 4h), holding ``x_t·W``; gets ``+ h_{t-1}·U + b`` in the units' columns,
+        the raw pre-activations.
     hU : numpy.ndarray
-        ``h_{t-1}·U``, shape (B, 4h).
+        ``h_{t-1}·U`` for the units only, shape (B, 4k) with k = hi - lo: blocks f, i, o, g.
     b : numpy.ndarray
         Bias, shape (4h,).
     c_prev : numpy.ndarray
         C_{t-1}, shape (B, h).
     acts : numpy.ndarray
-        Output, shape (B, 4h): f_t, i_t, o_t and C_t_candidate.
+        Output, shape (B, 4h): f_t, i_t, o_t and C_t_candidate, in the units' columns.
     C, H : numpy.ndarray
-        Outputs, shape (B, h): C_t and h_t.
+        Outputs, shape (B, h): C_t and h_t, in the units' columns.
+    lo, hi : int
+        The hidden units; 0 and h for all of them.
     """
+    h, k = gates.shape[1] // 4, hi - lo
     for r in range(gates.shape[0]):
-        z, u = gates[r], hU[r]  # (4h,)
-        for j in range(z.shape[0]):
-            z[j] = (z[j] + u[j]) + b[j]  # (x_t·W + h_{t-1}·U) + b, the notebook's order
-        _cell(z, c_prev[r], acts[r], C[r], H[r])
+        for blk in range(4):
+            z = gates[r, blk * h + lo : blk * h + hi]  # (k,)
+            u, bb = hU[r, blk * k : (blk + 1) * k], b[blk * h + lo : blk * h + hi]
+            for j in range(k):
+                z[j] = (z[j] + u[j]) + bb[j]  # (x_t·W + h_{t-1}·U) + b, the notebook's order
+        _cell(gates[r], c_prev[r], acts[r], C[r], H[r], lo, hi)
 
 
 @_compiled(**VECTORISED)
@@ -146,5 +162,5 @@ def recur(gates, U, h0, c0, acts, C, H):
                 h_k = h_prev[b, k]
                 for j in range(four_h):
                     z[j] += h_k * U[k, j]
-            _cell(z, c_prev[b], acts[t, b], C[t, b], H[t, b])
+            _cell(z, c_prev[b], acts[t, b], C[t, b], H[t, b], 0, h)
         h_prev, c_prev = H[t], C[t]

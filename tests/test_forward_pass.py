@@ -137,12 +137,13 @@ def test_both_recurrences_agree(batch, hidden, features, dtype):
 
 @pytest.mark.parametrize(
     ("batch", "hidden", "length"),
-    [(64, 72, 9), (5, 40, 3), (3, 100, 5), (2, 40, 1), (1, 100, 5), (8, 1000, 2)],
+    [(64, 72, 9), (5, 40, 3), (3, 100, 5), (2, 40, 1), (1, 100, 5), (8, 1000, 2), (1, 513, 3)],
 )
 def test_the_threads_change_no_bit(batch, hidden, length):
     """One thread runs the batch's halves in turn, two at once; odd sizes, batches too small
     to halve without a one-row half (which BLAS would round otherwise), a single timestep,
-    and products large enough for BLAS to use its own threads if it were let to."""
+    products large enough for BLAS to use its own threads if it were let to, and halves of
+    the hidden units (from UNIT_HALVES_MIN_HIDDEN on), odd and of a one-sequence batch."""
     rng = np.random.RandomState(hidden)
     w = lstm.init_weights(NotebookInit(), 3, hidden, rng)
     x = rng.randn(length, batch, 3)  # (T, B, d)
@@ -151,6 +152,25 @@ def test_the_threads_change_no_bit(batch, hidden, length):
     for field in ("gates", "acts", "C", "H"):
         for other in (two, three):
             assert np.array_equal(getattr(one, field), getattr(other, field)), field
+
+
+@pytest.mark.parametrize("hidden", [40, 600])  # halves of the batch, of the hidden units
+def test_an_error_in_one_half_is_raised_once_both_have_ended(monkeypatch, hidden):
+    """The halves of the units meet after every step: the one whose partner failed must
+    not wait for ever, and the error raised is the real one."""
+    real = lstm_compiled.step
+
+    def failing(gates, hU, b, c_prev, acts, C, H, lo, hi):
+        if lo > 0 or gates.shape[0] < 4:  # the second half of the units or of the batch
+            raise RuntimeError("boom")
+        real(gates, hU, b, c_prev, acts, C, H, lo, hi)
+
+    monkeypatch.setattr(lstm_compiled, "step", failing)
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 2, hidden, rng)
+    zeros = np.zeros((6, hidden))
+    with pytest.raises(RuntimeError, match="boom"):
+        lstm.forward(rng.randn(4, 6, 2), w, zeros, zeros, threads=2)
 
 
 def test_own_tanh_matches_numpys():
