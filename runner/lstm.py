@@ -161,8 +161,8 @@ COMPILED_MAX_BATCH_HIDDEN = 64
 
 # From this hidden size on, the recurrence's two halves are of the hidden units, not of the
 # batch: each thread then reads half of U each step rather than all of it, which pays for a
-# meeting of the threads after every step (bench.forward large: 3% faster; batch 8 and
-# hidden 1024: 25%; batch 64 and hidden 256: 10% slower, so not there).
+# meeting of the threads after every step (bench.forward large: 4% faster; batch 8 and
+# hidden 1024: 7%; batch 1: 1.5x; batch 64 and hidden 256: 10% slower, so not there).
 UNIT_HALVES_MIN_HIDDEN = 512
 
 
@@ -275,19 +275,19 @@ def forward(
     products = [
         functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in _halves(T * B, 2)
     ]
-    if h >= UNIT_HALVES_MIN_HIDDEN:
-        halves = [[0], [1]]  # each thread its half of the units, meeting after every step
-    else:
-        halves = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in _halves(B, 2)]
-    parallel = min(threads or blas_threads(), len(halves)) > 1
-    if h >= UNIT_HALVES_MIN_HIDDEN:
+    by_units = h >= UNIT_HALVES_MIN_HIDDEN
+    rows = _halves(B, 2)
+    parallel = min(threads or blas_threads(), 2 if by_units else len(rows)) > 1
+    if by_units:
         barrier = threading.Barrier(2) if parallel else None
-        units = halves if parallel else [[0, 1]]
-        halves = [functools.partial(recur_units, steps, w, h0, c0, u, barrier) for u in units]
+        units = [[0], [1]] if parallel else [[0, 1]]  # one thread runs both halves in turn
+        recurrence = [functools.partial(recur_units, steps, w, h0, c0, u, barrier) for u in units]
+    else:
+        recurrence = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in rows]
     # Single-threaded BLAS always: BLAS's own threads would fight ours for the cores, and
     # they round some products otherwise. The limit is process-wide: one call at a time.
     with _one_at_a_time, _blas().limit(limits=1):
-        for tasks in (products, halves):
+        for tasks in (products, recurrence):
             if parallel:
                 _run_both(tasks)
             else:
