@@ -13,8 +13,9 @@ dynamics are contractive, as with PyTorch's init; chaotic ones amplify any round
 ``x_t·W`` of a run of timesteps is one matrix product; the sigmoid is computed as
 ``0.5 * tanh(x / 2) + 0.5``, which neither overflows nor warns for any finite input; and
 the element-wise work is compiled (:mod:`runner.lstm_compiled`), for small sizes together
-with the whole recurrence. Larger batches run in two threads, each on its own half of the
-rows; the halves are cut by the sizes alone, so the numbers do not depend on the threads.
+with the whole recurrence. Larger sizes run in two threads, each on its own half of the
+batch or, from ``UNIT_HALVES_MIN_HIDDEN`` on, of the hidden units; the halves are cut by the
+sizes alone, so the numbers do not depend on the threads.
 """
 
 import functools
@@ -223,8 +224,9 @@ def forward(
     """Run the LSTM over T timesteps from the state (h0, c0).
 
     Small sizes (:func:`uses_compiled_loop`) run :func:`runner.lstm_compiled.recur`, the
-    others :func:`recur_rows` on each half of the batch; both choices depend on the sizes
-    alone, so a config always gives the same bits, whatever the threads.
+    others :func:`recur_rows` on each half of the batch, or from ``UNIT_HALVES_MIN_HIDDEN``
+    on :func:`recur_units` on each half of the hidden units; every choice depends on the
+    sizes alone, so a config always gives the same bits, whatever the threads.
 
     Parameters
     ----------
@@ -237,9 +239,10 @@ def forward(
     out : Steps, optional
         Preallocated buffers with room for at least T timesteps; new ones if omitted.
     threads : int, optional
-        For the larger sizes, 1 runs the two halves of the batch one after the other, 2 or
-        more at once; BLAS is single-threaded either way, so the bits are the same. By
-        default, 2 where BLAS may use 2 threads or more (:func:`blas_threads`).
+        For the larger sizes, 1 runs the two halves (of the batch or of the hidden units)
+        one after the other, 2 or more at once; BLAS is single-threaded either way, so the
+        bits are the same. By default, 2 where BLAS may use 2 threads or more
+        (:func:`blas_threads`).
 
     Returns
     -------
@@ -251,8 +254,9 @@ def forward(
     h = w.hidden
     if h0.shape != (B, h) or c0.shape != (B, h):
         raise ValueError(f"h0 and c0 must be (B, h) = {(B, h)}, not {h0.shape} and {c0.shape}")
-    # The compiled code checks no bounds and takes one dtype: give it exactly what it needs.
-    h0, c0 = (np.ascontiguousarray(s, dtype=w.U.dtype) for s in (h0, c0))
+    # The compiled code checks no bounds and takes one dtype: give it exactly what it needs,
+    # in copies, since a state that is a view of ``out`` would be overwritten half by half.
+    h0, c0 = (np.array(s, dtype=w.U.dtype, order="C") for s in (h0, c0))
     steps = (out or Steps.empty(T, B, h, w.U.dtype)).head(T)
     buffers = (steps.gates, steps.acts, steps.C, steps.H)
     if not all(a.flags.c_contiguous and a.dtype == w.U.dtype for a in buffers):
@@ -278,21 +282,27 @@ def forward(
     by_units = h >= UNIT_HALVES_MIN_HIDDEN
     rows = _halves(B, 2)
     parallel = min(threads or blas_threads(), 2 if by_units else len(rows)) > 1
+    barrier = threading.Barrier(2) if by_units and parallel else None
     if by_units:
-        barrier = threading.Barrier(2) if parallel else None
-        units = [[0], [1]] if parallel else [[0, 1]]  # one thread runs both halves in turn
-        recurrence = [functools.partial(recur_units, steps, w, h0, c0, u, barrier) for u in units]
+        halves = w.unit_halves  # made here: a worker failing before the barrier would hang
+        parts = [[halves[0]], [halves[1]]] if parallel else [halves]  # one thread: in turn
+        recurrence = [functools.partial(recur_units, steps, w, h0, c0, p, barrier) for p in parts]
     else:
         recurrence = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in rows]
     # Single-threaded BLAS always: BLAS's own threads would fight ours for the cores, and
     # they round some products otherwise. The limit is process-wide: one call at a time.
     with _one_at_a_time, _blas().limit(limits=1):
-        for tasks in (products, recurrence):
-            if parallel:
-                _run_both(tasks)
-            else:
-                for task in tasks:
-                    task()
+        try:
+            for tasks in (products, recurrence):
+                if parallel:
+                    _run_both(tasks)
+                else:
+                    for task in tasks:
+                        task()
+        except BaseException:  # e.g. Ctrl-C while waiting: let no half wait for ever
+            if barrier is not None:
+                barrier.abort()
+            raise
     return steps
 
 
@@ -300,7 +310,7 @@ def _run_both(tasks: list) -> None:
     """Run the tasks in the pool; raise the first real error once all have ended (a half
     whose partner failed ends with BrokenBarrierError)."""
     futures = [_pool().submit(task) for task in tasks]
-    wait(futures)  # all end before an error is raised, or the BLAS limit lifted
+    wait(futures)  # all end before an error is raised or the BLAS limit lifted (but Ctrl-C)
     errors = [e for e in (f.exception() for f in futures) if e is not None]
     real = [e for e in errors if not isinstance(e, threading.BrokenBarrierError)]
     if errors:
@@ -341,7 +351,7 @@ def recur_units(
     w: Weights,
     h0: np.ndarray,
     c0: np.ndarray,
-    halves: list[int],
+    parts: list[tuple[int, int, np.ndarray]],
     barrier: threading.Barrier | None,
 ) -> None:
     """Finish the forward pass for halves of the hidden units (:attr:`Weights.unit_halves`)
@@ -355,19 +365,19 @@ def recur_units(
     ----------
     steps, w, h0, c0
         As for :func:`recur_rows`.
-    halves : list of int
-        Which halves this call computes: ``[0]``, ``[1]``, or ``[0, 1]`` in one thread.
+    parts : list of (lo, hi, U_k)
+        The halves this call computes, from :attr:`Weights.unit_halves`: one, or both in
+        turn in a one-thread run.
     barrier : threading.Barrier or None
         Where the threads of a two-thread run meet; aborted if this one fails, so the
         other does not wait for ever.
     """
     from runner import lstm_compiled
 
-    parts = [w.unit_halves[i] for i in halves]
-    B = h0.shape[0]
-    hU = [np.empty((B, U_k.shape[1]), w.U.dtype) for _, _, U_k in parts]  # (B, 4k) each
-    h_prev, c_prev = h0, c0
     try:
+        B = h0.shape[0]
+        hU = [np.empty((B, U_k.shape[1]), w.U.dtype) for _, _, U_k in parts]  # (B, 4k) each
+        h_prev, c_prev = h0, c0
         for gates, a, c, h_t in zip(steps.gates, steps.acts, steps.C, steps.H, strict=True):
             for (lo, hi, U_k), out in zip(parts, hU, strict=True):
                 np.matmul(h_prev, U_k, out=out)

@@ -159,18 +159,34 @@ def test_an_error_in_one_half_is_raised_once_both_have_ended(monkeypatch, hidden
     """The halves of the units meet after every step: the one whose partner failed must
     not wait for ever, and the error raised is the real one."""
     real = lstm_compiled.step
+    out = lstm.Steps.empty(4, 8, hidden, np.float64)
+    first_rows = {out.gates[t, 0].ctypes.data for t in range(4)}  # where the first half starts
 
     def failing(gates, hU, b, c_prev, acts, C, H, lo, hi):
-        if lo > 0 or gates.shape[0] < 4:  # the second half of the units or of the batch
+        if lo > 0 or gates.ctypes.data not in first_rows:  # the second half, units or batch
             raise RuntimeError("boom")
         real(gates, hU, b, c_prev, acts, C, H, lo, hi)
 
     monkeypatch.setattr(lstm_compiled, "step", failing)
     rng = np.random.RandomState(0)
     w = lstm.init_weights(UniformInit(), 2, hidden, rng)
-    zeros = np.zeros((6, hidden))
+    zeros = np.zeros((8, hidden))
     with pytest.raises(RuntimeError, match="boom"):
-        lstm.forward(rng.randn(4, 6, 2), w, zeros, zeros, threads=2)
+        lstm.forward(rng.randn(4, 8, 2), w, zeros, zeros, out, threads=2)
+
+
+def test_a_state_that_is_a_view_of_the_output_is_read_before_it_is_written():
+    """Keeping the state in the output buffer (``h0 = out.H[0]``) gives the same numbers:
+    the halves of the units each read all of h_{t-1} while writing their half of h_t."""
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 2, 600, rng)
+    x, h0 = rng.randn(1, 3, 2), rng.randn(3, 600)  # (T, B, d), (B, h)
+    want = lstm.forward(x, w, h0, h0, threads=1)
+    out = lstm.Steps.empty(1, 3, 600, np.float64)
+    out.H[0], out.C[0] = h0, h0
+    got = lstm.forward(x, w, out.H[0], out.C[0], out, threads=1)
+    for field in ("gates", "acts", "C", "H"):
+        assert np.array_equal(getattr(got, field), getattr(want, field)), field
 
 
 def test_own_tanh_matches_numpys():
