@@ -13,7 +13,8 @@ dynamics are contractive, as with PyTorch's init; chaotic ones amplify any round
 ``x_t·W`` of a run of timesteps is one matrix product; the sigmoid is computed as
 ``0.5 * tanh(x / 2) + 0.5``, which neither overflows nor warns for any finite input; and
 the element-wise work is compiled (:mod:`runner.lstm_compiled`), for small sizes together
-with the whole recurrence. Larger sizes run in two threads, each on its own half of the
+with the whole recurrence; at larger sizes, ``h_{t-1}·U`` is a product with U packed once
+(:mod:`runner.packed_gemm`). Larger sizes run in two threads, each on its own half of the
 batch or, from ``UNIT_HALVES_MIN_HIDDEN`` on, of the hidden units; the halves are cut by the
 sizes alone, so the numbers do not depend on the threads.
 """
@@ -24,11 +25,15 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from runner.config import InitConfig, NotebookInit, UniformInit
+
+if TYPE_CHECKING:
+    from runner.packed_gemm import PackedMatrix
 
 
 @dataclass
@@ -57,13 +62,25 @@ class Weights:
         return Weights(self.W.astype(dtype), self.U.astype(dtype), self.b.astype(dtype))
 
     @functools.cached_property
-    def unit_halves(self) -> list[tuple[int, int, np.ndarray]]:
+    def packed_U(self) -> "PackedMatrix":
+        """U, packed once for the recurrence's products."""
+        from runner import packed_gemm
+
+        return packed_gemm.pack(self.U)
+
+    @functools.cached_property
+    def unit_halves(self) -> "list[tuple[int, int, PackedMatrix]]":
         """The two halves of the hidden units, each as ``(lo, hi, U_k)``: ``U_k`` holds the
         columns of units lo to hi of each block, f, i, o, g, shape (h, 4k), k = hi - lo."""
+        from runner import packed_gemm
+
         h = self.hidden
         halves = [(0, h // 2), (h // 2, h)]
         blocks = [[self.U[:, g * h + lo : g * h + hi] for g in range(4)] for lo, hi in halves]
-        return [(lo, hi, np.hstack(b)) for (lo, hi), b in zip(halves, blocks, strict=True)]
+        return [
+            (lo, hi, packed_gemm.pack(np.hstack(b)))
+            for (lo, hi), b in zip(halves, blocks, strict=True)
+        ]
 
     @functools.cached_property
     def input_bound(self) -> float:
@@ -156,7 +173,7 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
 
 
 # Up to this batch * hidden size, a step is so little arithmetic that NumPy's per-call cost
-# dominates and the compiled loop wins; above it, BLAS products win (``python -m bench.forward``).
+# dominates and the compiled loop wins; above it, matrix products win (``python -m bench.forward``).
 COMPILED_MAX_BATCH_HIDDEN = 64
 
 
@@ -179,13 +196,14 @@ def load_compiled_kernels(dtype: np.dtype) -> None:
     It costs some 0.4 s once per process (later calls return at once); a caller that times
     points calls this first, so that the cost is not the first point's.
     """
-    from runner import lstm_compiled
+    from runner import lstm_compiled, packed_gemm
 
     steps = Steps.empty(1, 1, 1, dtype)
     zeros = np.zeros((1, 1), dtype)
     U = np.zeros((1, 4), dtype)
     lstm_compiled.recur(steps.gates, U, zeros, zeros, steps.acts, steps.C, steps.H)
     lstm_compiled.step(steps.gates[0], U, U[0], zeros, steps.acts[0], steps.C[0], steps.H[0], 0, 1)
+    packed_gemm.matmul(zeros, packed_gemm.pack(U), steps.gates[0])
 
 
 @functools.cache
@@ -275,7 +293,8 @@ def forward(
     # Two halves of the (timestep, sequence) rows for the input products, then of the batch
     # or of the hidden units for the recurrence: cut by the sizes alone, so that the bits do
     # not depend on the threads. No product of a half of the batch has a single row: BLAS
-    # computes those another way (gemv) and rounds otherwise.
+    # (the input products, and the recurrence's without the packed kernel) computes those
+    # another way (gemv) and rounds otherwise.
     products = [
         functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in _halves(T * B, 2)
     ]
@@ -320,8 +339,9 @@ def _run_both(tasks: list) -> None:
 def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: slice) -> None:
     """Finish the forward pass for a block of batch rows once ``steps.gates`` holds ``x_t·W``.
 
-    Each step is one BLAS product, ``h_{t-1}·U``, and one call of the compiled element-wise
-    kernel :func:`runner.lstm_compiled.step`; neither holds the GIL.
+    Each step is one product ``h_{t-1}·U`` (:func:`runner.packed_gemm.matmul`, with U packed
+    once) and one call of the compiled element-wise kernel :func:`runner.lstm_compiled.step`;
+    neither holds the GIL.
 
     Parameters
     ----------
@@ -335,13 +355,13 @@ def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: s
     rows : slice
         The block of batch rows.
     """
-    from runner import lstm_compiled
+    from runner import lstm_compiled, packed_gemm
 
     h = w.hidden
     h_prev, c_prev = h0[rows], c0[rows]  # (rows, h)
     hU = np.empty((h_prev.shape[0], 4 * h), w.U.dtype)  # (rows, 4h)
     for gates, a, c, h_t in zip(steps.gates, steps.acts, steps.C, steps.H, strict=True):
-        np.matmul(h_prev, w.U, out=hU)
+        packed_gemm.matmul(h_prev, w.packed_U, hU)
         lstm_compiled.step(gates[rows], hU, w.b[0], c_prev, a[rows], c[rows], h_t[rows], 0, h)
         h_prev, c_prev = h_t[rows], c[rows]
 
@@ -351,13 +371,13 @@ def recur_units(
     w: Weights,
     h0: np.ndarray,
     c0: np.ndarray,
-    parts: list[tuple[int, int, np.ndarray]],
+    parts: "list[tuple[int, int, PackedMatrix]]",
     barrier: threading.Barrier | None,
 ) -> None:
     """Finish the forward pass for halves of the hidden units (:attr:`Weights.unit_halves`)
     once ``steps.gates`` holds ``x_t·W``.
 
-    Each step is, for each half, one BLAS product ``h_{t-1}·U_k`` of the whole batch and one
+    Each step is, for each half, one product ``h_{t-1}·U_k`` of the whole batch and one
     call of :func:`runner.lstm_compiled.step` on the half's columns. A thread with one half
     waits at ``barrier`` after each step, as the next step's product needs all of h_t.
 
@@ -372,15 +392,15 @@ def recur_units(
         Where the threads of a two-thread run meet; aborted if this one fails, so the
         other does not wait for ever.
     """
-    from runner import lstm_compiled
+    from runner import lstm_compiled, packed_gemm
 
     try:
         B = h0.shape[0]
-        hU = [np.empty((B, U_k.shape[1]), w.U.dtype) for _, _, U_k in parts]  # (B, 4k) each
+        hU = [np.empty((B, 4 * (hi - lo)), w.U.dtype) for lo, hi, _ in parts]  # (B, 4k) each
         h_prev, c_prev = h0, c0
         for gates, a, c, h_t in zip(steps.gates, steps.acts, steps.C, steps.H, strict=True):
             for (lo, hi, U_k), out in zip(parts, hU, strict=True):
-                np.matmul(h_prev, U_k, out=out)
+                packed_gemm.matmul(h_prev, U_k, out)
                 lstm_compiled.step(gates, out, w.b[0], c_prev, a, c, h_t, lo, hi)
             if barrier is not None:
                 barrier.wait()

@@ -1,0 +1,201 @@
+"""Matrix products ``C = A·B`` with B packed once: the forward pass's two products.
+
+Both products have a weight matrix on the right (``x·W``, ``h_{t-1}·U``) that stays the
+same for every step and chunk of a run. BLAS packs its operands again on every call, and at
+the recurrence's sizes (a few dozen rows of h) that leaves NumPy's OpenBLAS at some 60% of
+this machine's peak (``python -m bench.forward``). Here B is packed once into panels of
+``2 * LANES`` columns, and the product runs tiles of 8 rows by one panel, their 16 vectors
+of running sums held in registers through the loop over k (:mod:`runner.simd`).
+
+Every element of C is one chain of fused multiply-adds over k in order, so its bits do not
+depend on which rows or columns are computed with it (BLAS computes one-row products
+another way, and rounds otherwise).
+
+The kernel is written for AVX-512's 32 vector registers; on other CPUs (:func:`kernel_runs`),
+:func:`matmul` is NumPy's.
+"""
+
+import functools
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from llvmlite import binding
+
+from runner.lstm_compiled import _compiled
+from runner.simd import VECTOR_BYTES, vfma, vload, vsplat, vstore, vzero
+
+TILE_ROWS = 8  # rows of a tile: 8 x 2 vectors of sums, 2 of B, 1 of A: 19 of 32 registers
+DEPTH_BLOCK = 256  # k per pass over a panel: 256 x 2 vectors of B, 32 KiB, stay in L1
+ROW_BLOCK = 64  # rows per pass over every panel: 64 x 256 of A, 64 KiB (float32), stay in L2
+
+
+@functools.cache
+def kernel_runs() -> bool:
+    """Whether :func:`matmul` runs the packed kernel: numba compiles for this CPU
+    (``NUMBA_CPU_NAME`` unset) and it has AVX-512."""
+    return numba.config.CPU_NAME is None and binding.get_host_cpu_features().get("avx512f", False)
+
+
+@dataclass
+class PackedMatrix:
+    """A matrix B, shape (K, N), ready to be the right-hand side of :func:`matmul`.
+
+    Attributes
+    ----------
+    matrix : numpy.ndarray
+        B itself, shape (K, N).
+    panels : numpy.ndarray or None
+        B's columns in panels of w = 2 * LANES, zero-padded to a whole panel, shape
+        (ceil(N / w), K, w); None where the kernel does not run.
+    """
+
+    matrix: np.ndarray
+    panels: np.ndarray | None
+
+
+def pack(b: np.ndarray) -> PackedMatrix:
+    """Pack B, shape (K, N), for :func:`matmul`."""
+    if not kernel_runs():
+        return PackedMatrix(b, None)
+    width = 2 * VECTOR_BYTES // b.itemsize
+    K, N = b.shape
+    n_panels = -(-N // width)
+    padded = np.zeros((K, n_panels * width), b.dtype)  # (K, P*w)
+    padded[:, :N] = b
+    panels = padded.reshape(K, n_panels, width).transpose(1, 0, 2)  # (P, K, w)
+    return PackedMatrix(b, np.ascontiguousarray(panels))
+
+
+def matmul(a: np.ndarray, b: PackedMatrix, out: np.ndarray) -> None:
+    """``out = a·B``.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Shape (M, K), B's dtype, each row contiguous.
+    b : PackedMatrix
+        B, shape (K, N).
+    out : numpy.ndarray
+        Output, shape (M, N), B's dtype, each row contiguous.
+    """
+    K, N = b.matrix.shape
+    if b.panels is None or out.size == 0 or K == 0:
+        np.matmul(a, b.matrix, out=out)
+        return
+    if a.ndim != 2 or a.shape[1] != K or out.shape != (a.shape[0], N):
+        raise ValueError(f"cannot multiply {a.shape} by {b.matrix.shape} into {out.shape}")
+    if not all(m.dtype == b.matrix.dtype and m.strides[1] == m.itemsize for m in (a, out)):
+        raise ValueError(f"a and out must be {b.matrix.dtype} with contiguous rows")
+    _product(a, b.panels, out)
+
+
+@_compiled
+def _product(a, panels, c):
+    """``c = a·B`` from B's panels; shapes as in :func:`matmul`."""
+    M, K = a.shape
+    n_panels, _, width = panels.shape
+    N = c.shape[1]
+    ldc = c.strides[0] // c.itemsize
+    tiles = np.empty((ROW_BLOCK // TILE_ROWS, DEPTH_BLOCK, TILE_ROWS), a.dtype)  # A's, by k
+    last = np.empty((TILE_ROWS, width), c.dtype)  # a tile of a panel that C is too narrow for
+    for m0 in range(0, M, ROW_BLOCK):
+        m1 = min(m0 + ROW_BLOCK, M)
+        n_tiles = (m1 - m0) // TILE_ROWS
+        for k0 in range(0, K, DEPTH_BLOCK):
+            depth, add = min(DEPTH_BLOCK, K - k0), k0 > 0  # later blocks add to the sums
+            for t in range(n_tiles):  # (8, depth) -> (depth, 8): a tile's rows side by side
+                rows = a[m0 + t * TILE_ROWS : m0 + (t + 1) * TILE_ROWS, k0 : k0 + depth]
+                tiles[t, :depth] = rows.T
+            for p in range(n_panels):
+                j0, b_at = p * width, (p * K + k0) * width
+                whole = j0 + width <= N
+                for t in range(n_tiles):
+                    i = m0 + t * TILE_ROWS
+                    out, at, ld = (c, i * ldc + j0, ldc) if whole else (last, 0, width)
+                    if add and not whole:
+                        last[:, : N - j0] = c[i : i + TILE_ROWS, j0:]
+                    a_at = t * DEPTH_BLOCK * TILE_ROWS
+                    _tile_8(tiles, a_at, panels, b_at, depth, out, at, ld, add)
+                    if not whole:
+                        c[i : i + TILE_ROWS, j0:] = last[:, : N - j0]
+                for i in range(m0 + n_tiles * TILE_ROWS, m1):  # the rows left, one by one
+                    out, at = (c, i * ldc + j0) if whole else (last, 0)
+                    if add and not whole:
+                        last[0, : N - j0] = c[i, j0:]
+                    _tile_1(a[i], k0, panels, b_at, depth, out, at, add)
+                    if not whole:
+                        c[i, j0:] = last[0, : N - j0]
+
+
+@numba.njit
+def _sums(c, at, half, add):
+    """The two vectors of sums of one tile row: C's values, or zeros."""
+    if add:
+        return vload(c, at), vload(c, at + half)
+    return vzero(c), vzero(c)
+
+
+@numba.njit
+def _madd(a, at, b0, b1, s0, s1):
+    """One row's sums plus ``a[at]`` times a row of the panel (b0, b1)."""
+    x = vsplat(a, at)
+    return vfma(x, b0, s0), vfma(x, b1, s1)
+
+
+@numba.njit
+def _tile_8(tiles, a_at, panels, b_at, depth, c, c_at, ldc, add):
+    """8 rows of C by one panel: A's tile from flat index ``a_at`` of ``tiles`` (8 values
+    per k), ``depth`` rows of the panel from ``b_at``; C from ``c_at``, row stride ``ldc``."""
+    width = panels.shape[2]
+    half = width // 2
+    s00, s01 = _sums(c, c_at, half, add)
+    s10, s11 = _sums(c, c_at + ldc, half, add)
+    s20, s21 = _sums(c, c_at + 2 * ldc, half, add)
+    s30, s31 = _sums(c, c_at + 3 * ldc, half, add)
+    s40, s41 = _sums(c, c_at + 4 * ldc, half, add)
+    s50, s51 = _sums(c, c_at + 5 * ldc, half, add)
+    s60, s61 = _sums(c, c_at + 6 * ldc, half, add)
+    s70, s71 = _sums(c, c_at + 7 * ldc, half, add)
+    for _ in range(depth):
+        b0, b1 = vload(panels, b_at), vload(panels, b_at + half)
+        s00, s01 = _madd(tiles, a_at, b0, b1, s00, s01)
+        s10, s11 = _madd(tiles, a_at + 1, b0, b1, s10, s11)
+        s20, s21 = _madd(tiles, a_at + 2, b0, b1, s20, s21)
+        s30, s31 = _madd(tiles, a_at + 3, b0, b1, s30, s31)
+        s40, s41 = _madd(tiles, a_at + 4, b0, b1, s40, s41)
+        s50, s51 = _madd(tiles, a_at + 5, b0, b1, s50, s51)
+        s60, s61 = _madd(tiles, a_at + 6, b0, b1, s60, s61)
+        s70, s71 = _madd(tiles, a_at + 7, b0, b1, s70, s71)
+        a_at += TILE_ROWS
+        b_at += width
+    vstore(c, c_at, s00)
+    vstore(c, c_at + half, s01)
+    vstore(c, c_at + ldc, s10)
+    vstore(c, c_at + ldc + half, s11)
+    vstore(c, c_at + 2 * ldc, s20)
+    vstore(c, c_at + 2 * ldc + half, s21)
+    vstore(c, c_at + 3 * ldc, s30)
+    vstore(c, c_at + 3 * ldc + half, s31)
+    vstore(c, c_at + 4 * ldc, s40)
+    vstore(c, c_at + 4 * ldc + half, s41)
+    vstore(c, c_at + 5 * ldc, s50)
+    vstore(c, c_at + 5 * ldc + half, s51)
+    vstore(c, c_at + 6 * ldc, s60)
+    vstore(c, c_at + 6 * ldc + half, s61)
+    vstore(c, c_at + 7 * ldc, s70)
+    vstore(c, c_at + 7 * ldc + half, s71)
+
+
+@numba.njit
+def _tile_1(a_row, a_at, panels, b_at, depth, c, c_at, add):
+    """One row of C by one panel, from ``a_row[a_at:]``; as :func:`_tile_8`."""
+    width = panels.shape[2]
+    half = width // 2
+    s0, s1 = _sums(c, c_at, half, add)
+    for _ in range(depth):
+        s0, s1 = _madd(a_row, a_at, vload(panels, b_at), vload(panels, b_at + half), s0, s1)
+        a_at += 1
+        b_at += width
+    vstore(c, c_at, s0)
+    vstore(c, c_at + half, s1)

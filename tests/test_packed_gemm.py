@@ -1,0 +1,106 @@
+"""The packed matrix product against the rounding-error bound, and its bits."""
+
+import numpy as np
+import pytest
+
+from runner import packed_gemm
+
+needs_kernel = pytest.mark.skipif(
+    not packed_gemm.kernel_runs(), reason="the packed kernel runs on AVX-512 CPUs only"
+)
+
+# (M, K, N): tiles of 8 rows and rows left over, depths past DEPTH_BLOCK (256) in one to
+# three blocks, whole panels and a narrower last one (a panel is 32 float32 or 16 float64
+# columns), rows past ROW_BLOCK (64), and the recurrence's own shapes.
+SHAPES = [
+    (1, 1, 1),
+    (7, 3, 5),
+    (8, 256, 32),
+    (9, 257, 33),
+    (17, 513, 100),
+    (70, 600, 48),
+    (32, 256, 1024),
+    (3, 1000, 17),
+]
+
+
+def _operands(shape, dtype):
+    M, K, N = shape
+    rng = np.random.default_rng(M * K * N)
+    return rng.standard_normal((M, K)).astype(dtype), rng.standard_normal((K, N)).astype(dtype)
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_products_are_within_the_rounding_error_bound(shape, dtype):
+    """|fl(a·b) - a·b| <= gamma_K |a|·|b|, gamma_K = K u / (1 - K u) for K multiply-adds in
+    a row (Higham, Accuracy and Stability of Numerical Algorithms, 3.1); the exact product
+    in long double, whose rounding is far below the bound's."""
+    a, b = _operands(shape, dtype)
+    out = np.full((shape[0], shape[2]), np.nan, dtype)
+    packed_gemm.matmul(a, packed_gemm.pack(b), out)
+    K, u = shape[1], np.finfo(dtype).eps / 2
+    exact = a.astype(np.longdouble) @ b.astype(np.longdouble)
+    bound = K * u / (1 - K * u) * (np.abs(a).astype(np.longdouble) @ np.abs(b))
+    assert (np.abs(out - exact) <= bound).all()
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_rows_bits_do_not_depend_on_the_rows_and_columns_beside_it(dtype):
+    """Every element is one chain of multiply-adds over k, wherever its row falls in a
+    tile and its column in a panel: the threads' halves of the batch or of the units
+    change no bit (tests/test_forward_pass.py checks the forward pass itself)."""
+    a, b = _operands((21, 300, 70), dtype)
+    whole = np.empty((21, 70), dtype)
+    packed_gemm.matmul(a, packed_gemm.pack(b), whole)
+    for rows in (slice(0, 1), slice(20, 21), slice(3, 19), slice(5, 21)):
+        part = np.empty((a[rows].shape[0], 70), dtype)
+        packed_gemm.matmul(a[rows], packed_gemm.pack(b), part)
+        assert np.array_equal(part, whole[rows]), rows
+    for columns in (slice(0, 35), slice(35, 70), slice(3, 4)):
+        part = np.empty((21, b[:, columns].shape[1]), dtype)
+        packed_gemm.matmul(a, packed_gemm.pack(np.ascontiguousarray(b[:, columns])), part)
+        assert np.array_equal(part, whole[:, columns]), columns
+
+
+@needs_kernel
+def test_rows_of_a_larger_array_and_the_output_rows_may_be_strided():
+    """The forward pass multiplies rows of its state buffers: views whose rows are
+    contiguous but further apart."""
+    a, b = _operands((12, 40, 50), np.float64)
+    wide_a = np.zeros((12, 90))
+    wide_a[:, 5:45] = a
+    wide_out = np.full((12, 80), np.nan)
+    packed_gemm.matmul(wide_a[:, 5:45], packed_gemm.pack(b), wide_out[:, 10:60])
+    want = np.empty((12, 50))
+    packed_gemm.matmul(a, packed_gemm.pack(b), want)
+    assert np.array_equal(wide_out[:, 10:60], want)
+    assert np.isnan(wide_out[:, :10]).all()
+    assert np.isnan(wide_out[:, 60:]).all()
+
+
+def test_without_the_kernel_it_is_numpys_matmul(monkeypatch):
+    monkeypatch.setattr(packed_gemm, "kernel_runs", lambda: False)
+    a, b = _operands((9, 257, 33), np.float64)
+    packed = packed_gemm.pack(b)
+    assert packed.panels is None
+    out = np.empty((9, 33))
+    packed_gemm.matmul(a, packed, out)
+    assert np.array_equal(out, a @ b)
+
+
+@needs_kernel
+@pytest.mark.parametrize(
+    ("a", "out", "message"),
+    [
+        (np.ones((4, 5)), np.empty((4, 6)), "cannot multiply"),
+        (np.ones((4, 3)), np.empty((3, 6)), "cannot multiply"),
+        (np.ones((4, 3), np.float32), np.empty((4, 6)), "must be float64"),
+        (np.ones((3, 4)).T, np.empty((4, 6)), "contiguous rows"),
+    ],
+)
+def test_operands_that_do_not_fit_are_refused(a, out, message):
+    with pytest.raises(ValueError, match=message):
+        packed_gemm.matmul(a, packed_gemm.pack(np.ones((3, 6))), out)
