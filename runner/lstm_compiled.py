@@ -6,14 +6,17 @@ Two kernels, both with :mod:`runner.lstm`'s equations and :func:`_tanh`, our own
 - :func:`recur`, the whole recurrence as one loop, for small ``B * h``. There a step is a
   few dozen multiply-adds, and NumPy would spend nearly all its time calling ufuncs (about
   ten calls, some 7 µs, per step).
-- :func:`step`, the element-wise half of one step for larger sizes, once BLAS has computed
-  ``h_{t-1}·U``: one vectorised pass over the gates instead of ten ufunc passes, and
-  without the GIL, so two halves of the work (of the batch, or of the hidden units) can
-  run in two threads.
+- :func:`step`, the element-wise half of one step for larger sizes, once the product
+  ``h_{t-1}·U`` is computed (:mod:`runner.packed_gemm`): one vectorised pass over the
+  gates instead of ten ufunc passes, and without the GIL, so two halves of the work (of
+  the batch, or of the hidden units) can run in two threads.
 """
 
 import numba
 import numpy as np
+from numba.extending import overload
+
+from runner.simd import pow2
 
 # A float32 constant: float32 arrays stay float32 throughout, as in the NumPy path, and
 # float64 ones promote it exactly.
@@ -38,6 +41,18 @@ def _compiled(fn=None, **options):
         return numba.njit(nogil=True, **options)(fn)
 
 
+def _tanh(x):
+    """tanh(x) in x's own float type, in a form LLVM vectorises, for compiled code (numba's
+    ``np.tanh`` is libm's, at some 21 ns a call, and does not vectorise): :func:`_tanh64`
+    or :func:`_tanh32`. Called from Python, NumPy's."""
+    return np.tanh(x)
+
+
+@overload(_tanh, jit_options=VECTORISED)
+def _tanh_for(x):
+    return _tanh32 if x == numba.float32 else _tanh64
+
+
 # e^r = (q + p) / (q - p) for |r| <= ln(2)/2, p = r P(r^2), q = Q(r^2): Cephes' exp.c.
 EXP_P = (1.26177193074810590878e-4, 3.02994407707441961300e-2, 9.99999999999999999910e-1)
 EXP_Q = (3.00198505138664455042e-6, 2.52448340349684104192e-3, 2.27265548208155028766e-1, 2.0)
@@ -45,9 +60,8 @@ LN2_HI, LN2_LO = 6.93145751953125e-1, 1.42860682030941723212e-6  # ln 2 = LN2_HI
 LOG2_E = 1.4426950408889634
 
 
-@numba.njit(inline="always", **VECTORISED)
-def _tanh(x):
-    """tanh(x) to within 4e-16 of NumPy's, in float64, in a form LLVM vectorises.
+def _tanh64(x):
+    """tanh(x) to within 4e-16 of NumPy's, in float64.
 
     With y = 2 min(|x|, 20) (tanh(20) is 1 in float64), e^y = 2^n e^r with n = round(y /
     ln 2) <= 58, and e^r from Cephes' approximant; then tanh = (e^y - 1) / (e^y + 1) in
@@ -61,11 +75,44 @@ def _tanh(x):
     rr = r * r
     p = r * ((EXP_P[0] * rr + EXP_P[1]) * rr + EXP_P[2])
     q = ((EXP_Q[0] * rr + EXP_Q[1]) * rr + EXP_Q[2]) * rr + EXP_Q[3]
-    k = np.int64(n)
-    s = np.float64(np.int64(1) << k)  # 2^n, exact
-    num = 2.0 * p if k == 0 else s * (q + p) - (q - p)
+    s = pow2(n)  # 2^n, exact
+    num = 2.0 * p if n == 0.0 else s * (q + p) - (q - p)
     t = num / (s * (q + p) + (q - p))
     return t if x > 0.0 else (-t if x < 0.0 else x)  # x itself for -0.0, 0.0 and NaN
+
+
+# e^r - 1 = r + r^2 P(r) for |r| <= ln(2)/2: Cephes' expf.c, in float32.
+EXPF_P = tuple(
+    np.float32(c)
+    for c in (
+        1.9875691500e-4,
+        1.3981999507e-3,
+        8.3334519073e-3,
+        4.1665795894e-2,
+        1.6666665459e-1,
+        5.0000001201e-1,
+    )
+)
+F32 = np.float32
+LN2_HI_F32, LN2_LO_F32 = F32(0.693359375), F32(-2.12194440e-4)  # ln 2 = HI + LO
+
+
+def _tanh32(x):
+    """tanh(x) in float32, within 2 units in the last place of float64 tanh rounded.
+
+    As :func:`_tanh64`, with y = 2 min(|x|, 9) (tanh(9) is 1 in float32) and Cephes' e^r - 1
+    = q: then e^y - 1 = 2^n q + (2^n - 1), which is q itself for n = 0, accurate near 0.
+    """
+    a = x if x >= F32(0.0) else -x
+    y = F32(2.0) * (a if a < F32(9.0) else F32(9.0))
+    n = np.floor(y * F32(LOG2_E) + F32(0.5))
+    r = (y - n * LN2_HI_F32) - n * LN2_LO_F32  # |r| <= ln(2) / 2
+    P = EXPF_P
+    poly = ((((P[0] * r + P[1]) * r + P[2]) * r + P[3]) * r + P[4]) * r + P[5]
+    q = poly * (r * r) + r
+    s = pow2(n)  # 2^n, exact
+    t = (s * q + (s - F32(1.0))) / (s * q + (s + F32(1.0)))
+    return t if x > F32(0.0) else (-t if x < F32(0.0) else x)  # x itself for -0.0, 0.0, NaN
 
 
 @numba.njit(inline="always", **VECTORISED)
