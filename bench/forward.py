@@ -7,10 +7,11 @@ thread count as NumPy's BLAS and the same weights, remapped to its gate order (i
 ours is f, i, o, g) with the bias in ``bias_ih`` and zeros in ``bias_hh``; the outputs are
 checked to agree before anything is timed. GFLOP/s counts the two matrix products per step
 and is set against this machine's own matrix-multiply rate for the same dtype. The path is
-the one ``forward`` takes at that size: the compiled loop, or BLAS products with compiled
-element-wise steps. For the latter, "BLAS alone" times only the products (every x_t·W in
-one, then T times h_{t-1}·U, with all of BLAS's threads): what the runner would cost if
-its element-wise work were free.
+the one ``forward`` takes at that size: the compiled loop, or matrix products (``packed``:
+h_{t-1}·U from :mod:`runner.packed_gemm`; ``blas``: from NumPy's, on CPUs without AVX-512)
+with compiled element-wise steps. For the latter, "products alone" times only the runner's matrix
+products (every x_t·W, then T times h_{t-1}·U with U packed), in the same halves and
+threads as ``forward``: what the runner would cost if its element-wise work were free.
 
     pip install -e '.[bench]' && python -m bench.forward [--repeat 5]
 """
@@ -18,12 +19,24 @@ its element-wise work were free.
 import argparse
 import time
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import torch
 from threadpoolctl import threadpool_info
 
-from runner.lstm import Steps, Weights, _project_inputs, forward, uses_compiled_loop
+from runner import packed_gemm
+from runner.lstm import (
+    UNIT_HALVES_MIN_HIDDEN,
+    Steps,
+    Weights,
+    _blas,
+    _halves,
+    _project_inputs,
+    _run_both,
+    forward,
+    uses_compiled_loop,
+)
 from tests.notebook_reference import notebook_loop
 
 SIZES = {  # name: (B, h, T, d)
@@ -82,13 +95,30 @@ def torch_lstm(w: Weights, d: int, dtype: torch.dtype) -> torch.nn.LSTM:
     return lstm
 
 
-def blas_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
-    """The matrix products of the NumPy path and nothing else."""
+def products_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
+    """The runner's matrix products and nothing else, in ``forward``'s halves and threads."""
     T, B, d = x.shape
-    _project_inputs(x.reshape(T * B, d), w, out.gates.reshape(T * B, -1))  # (T*B, 4h)
-    hU = np.empty_like(out.gates[0])  # (B, 4h)
-    for h_prev in out.H:
-        np.matmul(h_prev, w.U, out=hU)
+    x_rows, gate_rows = x.reshape(T * B, d), out.gates.reshape(T * B, -1)  # (T*B, d), (T*B, 4h)
+    inputs = [partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in _halves(T * B, 2)]
+    if w.hidden >= UNIT_HALVES_MIN_HIDDEN:
+        recurrence = [partial(recurrent_products, out.H, U_k) for _, _, U_k in w.unit_halves]
+    else:
+        recurrence = [partial(recurrent_products, out.H[:, r], w.packed_U) for r in _halves(B, 2)]
+    with _blas().limit(limits=1):
+        for tasks in (inputs, recurrence):
+            _run_both(tasks)
+
+
+def products_path() -> str:
+    """How ``forward`` computes ``h_{t-1}·U`` on this machine."""
+    return "packed" if packed_gemm.kernel_runs() else "blas"
+
+
+def recurrent_products(H: np.ndarray, U: packed_gemm.PackedMatrix) -> None:
+    """``h_{t-1}·U`` for every step, H of shape (T, rows, h)."""
+    hU = np.empty((H.shape[1], U.matrix.shape[1]), H.dtype)  # (rows, 4h or 4k)
+    for h_prev in H:
+        packed_gemm.matmul(h_prev, U, hU)
 
 
 def matmul_gflops(dtype: np.dtype, repeat: int) -> float:
@@ -125,18 +155,18 @@ def run_size(name: str, dtype: np.dtype, repeat: int, peak: float) -> None:
     xb = x.transpose(1, 0, 2)  # [batch, timesteps, features], as the notebook has it
     fns = {"runner": lambda: forward(x, w, zeros, zeros, out), "torch": run_torch}
     if not compiled:
-        fns["blas"] = lambda: blas_alone(x, w, out)
+        fns["products"] = lambda: products_alone(x, w, out)
     if dtype == np.float64:
         fns["notebook"] = lambda: notebook_loop(xb, w.W, w.U, w.b, zeros, zeros)
     t = best_in_turns(fns, repeat, {"notebook": max(1, repeat // 2) if name != "large" else 1})
     t_ours = t["runner"]
     line = (
         f"{name:>6} {np.dtype(dtype).name:>7} B={B:<3} h={h:<5} T={T:<5} d={d:<5}"
-        f" {'compiled' if compiled else 'blas':>8} {t_ours * 1e3:8.2f} ms"
+        f" {'compiled' if compiled else products_path():>8} {t_ours * 1e3:8.2f} ms"
         f"  torch/runner {t['torch'] / t_ours:5.2f}x"
     )
-    if "blas" in t:
-        line += f"  torch/BLAS-alone {t['torch'] / t['blas']:5.2f}x"
+    if "products" in t:
+        line += f"  torch/products-alone {t['torch'] / t['products']:5.2f}x"
     if "notebook" in t:
         line += f"  notebook/runner {t['notebook'] / t_ours:6.2f}x"
     flops = 2 * T * B * 4 * h * (d + h)
