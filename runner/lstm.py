@@ -189,19 +189,27 @@ def uses_compiled_loop(batch: int, hidden: int) -> bool:
     return batch * hidden <= COMPILED_MAX_BATCH_HIDDEN
 
 
-@functools.cache
-def load_compiled_kernels(dtype: np.dtype) -> None:
-    """Import numba and load (the first time ever: compile) both kernels for ``dtype`` now.
+def load_compiled_kernels(dtype: np.dtype, batch: int, hidden: int) -> None:
+    """Import numba and load (the first time ever: compile) the kernels :func:`forward` runs
+    for these sizes in ``dtype``, now.
 
-    It costs some 0.4 s once per process (later calls return at once); a caller that times
-    points calls this first, so that the cost is not the first point's.
+    It costs some 0.4 s once per process (later calls return at once), and a few seconds
+    the first time ever; a caller that times points calls this first, so that the cost is
+    not the first point's.
     """
+    _load_kernels(np.dtype(dtype), uses_compiled_loop(batch, hidden))
+
+
+@functools.cache
+def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
     from runner import lstm_compiled, packed_gemm
 
     steps = Steps.empty(1, 1, 1, dtype)
     zeros = np.zeros((1, 1), dtype)
     U = np.zeros((1, 4), dtype)
-    lstm_compiled.recur(steps.gates, U, zeros, zeros, steps.acts, steps.C, steps.H)
+    if compiled_loop:
+        lstm_compiled.recur(steps.gates, U, zeros, zeros, steps.acts, steps.C, steps.H)
+        return
     lstm_compiled.step(steps.gates[0], U, U[0], zeros, steps.acts[0], steps.C[0], steps.H[0], 0, 1)
     packed_gemm.matmul(zeros, packed_gemm.pack(U), steps.gates[0])
 

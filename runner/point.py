@@ -126,7 +126,7 @@ def run(
     x = inputs(cfg)  # (T, B, d)
     T, B, d = x.shape
     loading = time.perf_counter()
-    load_compiled_kernels(x.dtype)
+    load_compiled_kernels(x.dtype, B, cfg.hidden)
     start += time.perf_counter() - loading  # numba's one-time cost is the process's
     w = init_weights(cfg.init, d, cfg.hidden, np.random.RandomState(cfg.seed)).astype(x.dtype)
     h_t = np.zeros((B, cfg.hidden), x.dtype)
