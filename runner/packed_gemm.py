@@ -97,35 +97,43 @@ def _product(a, panels, c):
     n_panels, _, width = panels.shape
     N = c.shape[1]
     ldc = c.strides[0] // c.itemsize
-    tiles = np.empty((ROW_BLOCK // TILE_ROWS, DEPTH_BLOCK, TILE_ROWS), a.dtype)  # A's, by k
-    last = np.empty((TILE_ROWS, width), c.dtype)  # a tile of a panel that C is too narrow for
+    tiles = np.zeros((ROW_BLOCK // TILE_ROWS, DEPTH_BLOCK, TILE_ROWS), a.dtype)  # A's, by k
+    last = np.empty((TILE_ROWS, width), c.dtype)  # a tile that C has not the room for
     for m0 in range(0, M, ROW_BLOCK):
         m1 = min(m0 + ROW_BLOCK, M)
-        n_tiles = (m1 - m0) // TILE_ROWS
+        # Tiles of 8 rows, and a last one of fewer if more than one is left over: its rows
+        # of zeros cost less than reading B once more for each row. A single row left over
+        # runs on its own.
+        whole_tiles, left = divmod(m1 - m0, TILE_ROWS)
+        n_tiles = whole_tiles + (left > 1)
         for k0 in range(0, K, DEPTH_BLOCK):
             depth, add = min(DEPTH_BLOCK, K - k0), k0 > 0  # later blocks add to the sums
-            for t in range(n_tiles):  # (8, depth) -> (depth, 8): a tile's rows side by side
-                rows = a[m0 + t * TILE_ROWS : m0 + (t + 1) * TILE_ROWS, k0 : k0 + depth]
-                tiles[t, :depth] = rows.T
+            for t in range(n_tiles):  # (rows, depth) -> (depth, 8): a tile's rows side by side
+                i = m0 + t * TILE_ROWS
+                tiles[t, :depth, : min(TILE_ROWS, m1 - i)] = a[i : i + TILE_ROWS, k0 : k0 + depth].T
             for p in range(n_panels):
                 j0, b_at = p * width, (p * K + k0) * width
-                whole = j0 + width <= N
+                cols = min(width, N - j0)
                 for t in range(n_tiles):
                     i = m0 + t * TILE_ROWS
-                    out, at, ld = (c, i * ldc + j0, ldc) if whole else (last, 0, width)
-                    if add and not whole:
-                        last[:, : N - j0] = c[i : i + TILE_ROWS, j0:]
+                    rows = min(TILE_ROWS, m1 - i)
                     a_at = t * DEPTH_BLOCK * TILE_ROWS
-                    _tile_8(tiles, a_at, panels, b_at, depth, out, at, ld, add)
-                    if not whole:
-                        c[i : i + TILE_ROWS, j0:] = last[:, : N - j0]
-                for i in range(m0 + n_tiles * TILE_ROWS, m1):  # the rows left, one by one
-                    out, at = (c, i * ldc + j0) if whole else (last, 0)
-                    if add and not whole:
-                        last[0, : N - j0] = c[i, j0:]
-                    _tile_1(a[i], k0, panels, b_at, depth, out, at, add)
-                    if not whole:
-                        c[i, j0:] = last[0, : N - j0]
+                    if rows == TILE_ROWS and cols == width:
+                        _tile_8(tiles, a_at, panels, b_at, depth, c, i * ldc + j0, ldc, add)
+                        continue
+                    if add:
+                        last[:rows, :cols] = c[i : i + rows, j0 : j0 + cols]
+                    _tile_8(tiles, a_at, panels, b_at, depth, last, 0, width, add)
+                    c[i : i + rows, j0 : j0 + cols] = last[:rows, :cols]
+                if left == 1:
+                    i = m1 - 1
+                    if cols == width:
+                        _tile_1(a[i], k0, panels, b_at, depth, c, i * ldc + j0, add)
+                        continue
+                    if add:
+                        last[0, :cols] = c[i, j0 : j0 + cols]
+                    _tile_1(a[i], k0, panels, b_at, depth, last, 0, add)
+                    c[i, j0 : j0 + cols] = last[0, :cols]
 
 
 @numba.njit

@@ -9,9 +9,10 @@ needs_kernel = pytest.mark.skipif(
     not packed_gemm.kernel_runs(), reason="the packed kernel runs on AVX-512 CPUs only"
 )
 
-# (M, K, N): tiles of 8 rows and rows left over, depths past DEPTH_BLOCK (256) in one to
-# three blocks, whole panels and a narrower last one (a panel is 32 float32 or 16 float64
-# columns), rows past ROW_BLOCK (64), and the recurrence's own shapes.
+# (M, K, N): tiles of 8 rows, and rows left over (one runs on its own, more in a tile padded
+# with zeros), depths past DEPTH_BLOCK (256) in one to three blocks, whole panels and a
+# narrower last one (a panel is 32 float32 or 16 float64 columns), rows past ROW_BLOCK (64),
+# and the recurrence's own shapes.
 SHAPES = [
     (1, 1, 1),
     (7, 3, 5),
@@ -49,17 +50,17 @@ def test_products_are_within_the_rounding_error_bound(shape, dtype):
 @needs_kernel
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_a_rows_bits_do_not_depend_on_the_rows_and_columns_beside_it(dtype):
-    """Every element is one chain of multiply-adds over k, wherever its row falls in a
-    tile and its column in a panel: the threads' halves of the batch or of the units
-    change no bit (tests/test_forward_pass.py checks the forward pass itself)."""
-    a, b = _operands((21, 300, 70), dtype)
-    whole = np.empty((21, 70), dtype)
+    """Every element is one chain of multiply-adds over k, wherever its row falls (in a
+    tile, a padded tile or alone) and its column in a panel: the threads' halves of the
+    batch or of the units change no bit (tests/test_forward_pass.py checks forward too)."""
+    a, b = _operands((21, 300, 150), dtype)
+    whole = np.empty((21, 150), dtype)
     packed_gemm.matmul(a, packed_gemm.pack(b), whole)
-    for rows in (slice(0, 1), slice(20, 21), slice(3, 19), slice(5, 21)):
-        part = np.empty((a[rows].shape[0], 70), dtype)
+    for rows in (slice(0, 1), slice(20, 21), slice(3, 19), slice(2, 11), slice(4, 7)):
+        part = np.empty((a[rows].shape[0], 150), dtype)
         packed_gemm.matmul(a[rows], packed_gemm.pack(b), part)
         assert np.array_equal(part, whole[rows]), rows
-    for columns in (slice(0, 35), slice(35, 70), slice(3, 4)):
+    for columns in (slice(0, 35), slice(35, 70), slice(3, 4), slice(10, 150)):
         part = np.empty((21, b[:, columns].shape[1]), dtype)
         packed_gemm.matmul(a, packed_gemm.pack(np.ascontiguousarray(b[:, columns])), part)
         assert np.array_equal(part, whole[:, columns]), columns
