@@ -315,6 +315,7 @@ def forward(
         parts = [[halves[0]], [halves[1]]] if parallel else [halves]  # one thread: in turn
         recurrence = [functools.partial(recur_units, steps, w, h0, c0, p, barrier) for p in parts]
     else:
+        _ = w.packed_U  # packed here, once, rather than by both workers at once
         recurrence = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in rows]
     # Single-threaded BLAS always: BLAS's own threads would fight ours for the cores, and
     # they round some products otherwise. The limit is process-wide: one call at a time.

@@ -1,11 +1,13 @@
-"""Matrix products ``C = A·B`` with B packed once: the forward pass's two products.
+"""Matrix products ``C = A·B`` with B packed once: the recurrence's ``h_{t-1}·U``.
 
-Both products have a weight matrix on the right (``x·W``, ``h_{t-1}·U``) that stays the
-same for every step and chunk of a run. BLAS packs its operands again on every call, and at
-the recurrence's sizes (a few dozen rows of h) that leaves NumPy's OpenBLAS at some 60% of
-this machine's peak (``python -m bench.forward``). Here B is packed once into panels of
-``2 * LANES`` columns, and the product runs tiles of 8 rows by one panel, their 16 vectors
-of running sums held in registers through the loop over k (:mod:`runner.simd`).
+U is the same for every step and chunk of a run, but BLAS packs its operands again on every
+call, and at the recurrence's shapes (a few dozen rows of h) that leaves NumPy's OpenBLAS
+at 60-80% of its own rate for large products (125-165 against 200 GFLOP/s in float32 on the
+machine of README's figures). Here B is packed once into panels of ``2 * LANES`` columns,
+and the product runs tiles of 8 rows by one panel, their 16 vectors of running sums held in
+registers through the loop over k (:mod:`runner.simd`): 1.1x to 1.5x OpenBLAS's speed at
+those shapes. The input products (``x_t·W`` for thousands of rows at once) stay with BLAS,
+which is faster there.
 
 Every element of C is one chain of fused multiply-adds over k in order, so its bits do not
 depend on which rows or columns are computed with it (BLAS computes one-row products
@@ -44,7 +46,8 @@ class PackedMatrix:
     Attributes
     ----------
     matrix : numpy.ndarray
-        B itself, shape (K, N).
+        B itself, shape (K, N): not to be changed while packed (the kernel reads the
+        panels, a copy; NumPy's product, B itself).
     panels : numpy.ndarray or None
         B's columns in panels of w = 2 * LANES, zero-padded to a whole panel, shape
         (ceil(N / w), K, w); None where the kernel does not run.
@@ -55,7 +58,9 @@ class PackedMatrix:
 
 
 def pack(b: np.ndarray) -> PackedMatrix:
-    """Pack B, shape (K, N), for :func:`matmul`."""
+    """Pack B, shape (K, N), float32 or float64, for :func:`matmul`."""
+    if b.ndim != 2 or b.dtype not in (np.float32, np.float64):
+        raise ValueError(f"B must be a float32 or float64 matrix, not {b.dtype} {b.shape}")
     if not kernel_runs():
         return PackedMatrix(b, None)
     width = 2 * VECTOR_BYTES // b.itemsize
@@ -77,7 +82,7 @@ def matmul(a: np.ndarray, b: PackedMatrix, out: np.ndarray) -> None:
     b : PackedMatrix
         B, shape (K, N).
     out : numpy.ndarray
-        Output, shape (M, N), B's dtype, each row contiguous.
+        Output, shape (M, N), B's dtype, each row contiguous, not overlapping ``a``.
     """
     K, N = b.matrix.shape
     if b.panels is None or out.size == 0 or K == 0:
@@ -85,8 +90,13 @@ def matmul(a: np.ndarray, b: PackedMatrix, out: np.ndarray) -> None:
         return
     if a.ndim != 2 or a.shape[1] != K or out.shape != (a.shape[0], N):
         raise ValueError(f"cannot multiply {a.shape} by {b.matrix.shape} into {out.shape}")
-    if not all(m.dtype == b.matrix.dtype and m.strides[1] == m.itemsize for m in (a, out)):
-        raise ValueError(f"a and out must be {b.matrix.dtype} with contiguous rows")
+    if not all(
+        m.dtype == b.matrix.dtype and m.flags.aligned and m.strides[1] == m.itemsize
+        for m in (a, out)
+    ):
+        raise ValueError(f"a and out must be aligned {b.matrix.dtype} with contiguous rows")
+    if not out.flags.writeable or np.may_share_memory(a, out):
+        raise ValueError("out must be writeable and apart from a")
     _product(a, b.panels, out)
 
 
@@ -101,9 +111,9 @@ def _product(a, panels, c):
     last = np.empty((TILE_ROWS, width), c.dtype)  # a tile that C has not the room for
     for m0 in range(0, M, ROW_BLOCK):
         m1 = min(m0 + ROW_BLOCK, M)
-        # Tiles of 8 rows, and a last one of fewer if more than one is left over: its rows
-        # of zeros cost less than reading B once more for each row. A single row left over
-        # runs on its own.
+        # Tiles of 8 rows, and a last one of fewer if more than one is left over: computing
+        # its spare rows (zeros, or rows of an earlier tile), then dropping them, costs less
+        # than reading B once more for each row. A single row left over runs on its own.
         whole_tiles, left = divmod(m1 - m0, TILE_ROWS)
         n_tiles = whole_tiles + (left > 1)
         for k0 in range(0, K, DEPTH_BLOCK):

@@ -92,16 +92,44 @@ def test_without_the_kernel_it_is_numpys_matmul(monkeypatch):
     assert np.array_equal(out, a @ b)
 
 
+def _unaligned_rows() -> np.ndarray:
+    """A (4, 6) float64 view whose rows are 52 bytes apart: not a whole number of elements."""
+    raw = np.zeros(4 * 52 + 8, np.uint8)
+    return np.lib.stride_tricks.as_strided(raw[:48].view(np.float64), (4, 6), (52, 8))
+
+
+def _read_only() -> np.ndarray:
+    out = np.empty((4, 6))
+    out.flags.writeable = False
+    return out
+
+
 @needs_kernel
 @pytest.mark.parametrize(
     ("a", "out", "message"),
     [
         (np.ones((4, 5)), np.empty((4, 6)), "cannot multiply"),
         (np.ones((4, 3)), np.empty((3, 6)), "cannot multiply"),
-        (np.ones((4, 3), np.float32), np.empty((4, 6)), "must be float64"),
+        (np.ones((4, 3), np.float32), np.empty((4, 6)), "must be aligned float64"),
         (np.ones((3, 4)).T, np.empty((4, 6)), "contiguous rows"),
+        (np.ones((4, 3)), _unaligned_rows(), "must be aligned"),
+        (np.ones((4, 3)), _read_only(), "writeable"),
     ],
 )
 def test_operands_that_do_not_fit_are_refused(a, out, message):
     with pytest.raises(ValueError, match=message):
         packed_gemm.matmul(a, packed_gemm.pack(np.ones((3, 6))), out)
+
+
+@needs_kernel
+def test_an_output_over_its_input_is_refused():
+    """Later blocks of k would read rows of a already overwritten."""
+    both = np.ones((9, 300))
+    with pytest.raises(ValueError, match="apart from a"):
+        packed_gemm.matmul(both, packed_gemm.pack(np.ones((300, 300))), both)
+
+
+@pytest.mark.parametrize("b", [np.ones((3, 4), int), np.ones((3, 4), complex), np.ones(3)])
+def test_only_float_matrices_are_packed(b):
+    with pytest.raises(ValueError, match="float32 or float64 matrix"):
+        packed_gemm.pack(b)
