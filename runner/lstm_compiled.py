@@ -100,18 +100,22 @@ LN2_HI_F32, LN2_LO_F32 = F32(0.693359375), F32(-2.12194440e-4)  # ln 2 = HI + LO
 def _tanh32(x):
     """tanh(x) in float32, within 2 units in the last place of float64 tanh rounded.
 
-    As :func:`_tanh64`, with y = 2 min(|x|, 9) (tanh(9) is 1 in float32) and Cephes' e^r - 1
-    = q: then e^y - 1 = 2^n q + (2^n - 1), which is q itself for n = 0, accurate near 0.
+    As :func:`_tanh64`, with y = 2 min(|x|, 10) (tanh(x) rounds to 1 in float32 from 9.02
+    on) and Cephes' e^r - 1 = q. Then e^y - 1 = 2^n q + (2^n - 1), which is q itself for
+    n = 0, accurate near 0. From n = 12 on, tanh = 1 - 2 / (e^y + 1) instead: in float32,
+    2^n - 1 and 2^n + 1 lose their 1 from n = 24 on.
     """
     a = x if x >= F32(0.0) else -x
-    y = F32(2.0) * (a if a < F32(9.0) else F32(9.0))
+    y = F32(2.0) * (a if a < F32(10.0) else F32(10.0))
     n = np.floor(y * F32(LOG2_E) + F32(0.5))
     r = (y - n * LN2_HI_F32) - n * LN2_LO_F32  # |r| <= ln(2) / 2
     P = EXPF_P
     poly = ((((P[0] * r + P[1]) * r + P[2]) * r + P[3]) * r + P[4]) * r + P[5]
     q = poly * (r * r) + r
     s = pow2(n)  # 2^n, exact
-    t = (s * q + (s - F32(1.0))) / (s * q + (s + F32(1.0)))
+    near_1 = n >= F32(12.0)
+    d = (F32(2.0) if near_1 else s * q + (s - F32(1.0))) / (s * q + (s + F32(1.0)))
+    t = F32(1.0) - d if near_1 else d
     return t if x > F32(0.0) else (-t if x < F32(0.0) else x)  # x itself for -0.0, 0.0, NaN
 
 
