@@ -13,6 +13,9 @@ lives in a register.
 - ``vfma(x, y, z)``: ``x * y + z`` in each lane, rounded once.
 
 Nothing checks bounds: the caller keeps every index inside the buffer.
+
+numba's disk cache knows a kernel's own file only: after changing this one, delete
+``runner/__pycache__/*.nb[ci]``, or the kernels that use it keep their old code.
 """
 
 from llvmlite import ir
