@@ -194,7 +194,7 @@ def load_compiled_kernels(dtype: np.dtype, batch: int, hidden: int) -> None:
     """Import numba and load (the first time ever: compile) the kernels :func:`forward` runs
     for these sizes in ``dtype``, now.
 
-    It costs some 0.4 s once per process (later calls return at once), and a few seconds
+    It costs some 0.6 s once per process (later calls return at once), and a few seconds
     the first time ever; a caller that times points calls this first, so that the cost is
     not the first point's.
     """
