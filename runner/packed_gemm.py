@@ -155,6 +155,13 @@ def _sums(c, at, half, add):
 
 
 @numba.njit
+def _store(c, at, half, s0, s1):
+    """One tile row's two vectors of sums into C."""
+    vstore(c, at, s0)
+    vstore(c, at + half, s1)
+
+
+@numba.njit
 def _madd(a, at, b0, b1, s0, s1):
     """One row's sums plus ``a[at]`` times a row of the panel (b0, b1)."""
     x = vsplat(a, at)
@@ -187,22 +194,14 @@ def _tile_8(tiles, a_at, panels, b_at, depth, c, c_at, ldc, add):
         s70, s71 = _madd(tiles, a_at + 7, b0, b1, s70, s71)
         a_at += TILE_ROWS
         b_at += width
-    vstore(c, c_at, s00)
-    vstore(c, c_at + half, s01)
-    vstore(c, c_at + ldc, s10)
-    vstore(c, c_at + ldc + half, s11)
-    vstore(c, c_at + 2 * ldc, s20)
-    vstore(c, c_at + 2 * ldc + half, s21)
-    vstore(c, c_at + 3 * ldc, s30)
-    vstore(c, c_at + 3 * ldc + half, s31)
-    vstore(c, c_at + 4 * ldc, s40)
-    vstore(c, c_at + 4 * ldc + half, s41)
-    vstore(c, c_at + 5 * ldc, s50)
-    vstore(c, c_at + 5 * ldc + half, s51)
-    vstore(c, c_at + 6 * ldc, s60)
-    vstore(c, c_at + 6 * ldc + half, s61)
-    vstore(c, c_at + 7 * ldc, s70)
-    vstore(c, c_at + 7 * ldc + half, s71)
+    _store(c, c_at, half, s00, s01)
+    _store(c, c_at + ldc, half, s10, s11)
+    _store(c, c_at + 2 * ldc, half, s20, s21)
+    _store(c, c_at + 3 * ldc, half, s30, s31)
+    _store(c, c_at + 4 * ldc, half, s40, s41)
+    _store(c, c_at + 5 * ldc, half, s50, s51)
+    _store(c, c_at + 6 * ldc, half, s60, s61)
+    _store(c, c_at + 7 * ldc, half, s70, s71)
 
 
 @numba.njit
@@ -215,5 +214,4 @@ def _tile_1(a_row, a_at, panels, b_at, depth, c, c_at, add):
         s0, s1 = _madd(a_row, a_at, vload(panels, b_at), vload(panels, b_at + half), s0, s1)
         a_at += 1
         b_at += width
-    vstore(c, c_at, s0)
-    vstore(c, c_at + half, s1)
+    _store(c, c_at, half, s0, s1)
