@@ -9,9 +9,9 @@ checked to agree before anything is timed. GFLOP/s counts the two matrix product
 and is set against this machine's own matrix-multiply rate for the same dtype. The path is
 the one ``forward`` takes at that size: the compiled loop, or matrix products (``packed``:
 h_{t-1}·U from :mod:`runner.packed_gemm`; ``blas``: from NumPy's, on CPUs without AVX-512)
-with compiled element-wise steps. For the latter, "products alone" times only the runner's matrix
-products (every x_t·W, then T times h_{t-1}·U with U packed), in the same halves and
-threads as ``forward``: what the runner would cost if its element-wise work were free.
+with compiled element-wise steps. For the latter, "products alone" times only the runner's
+matrix products (every x_t·W, then T times h_{t-1}·U), in the same halves and threads as
+``forward``: what the runner would cost if its element-wise work were free.
 
     pip install -e '.[bench]' && python -m bench.forward [--repeat 5]
 """

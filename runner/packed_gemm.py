@@ -3,7 +3,7 @@
 U is the same for every step and chunk of a run, but BLAS packs its operands again on every
 call, and at the recurrence's shapes (a few dozen rows of h) that leaves NumPy's OpenBLAS
 at 60-80% of its own rate for large products (125-165 against 200 GFLOP/s in float32 on the
-machine of README's figures). Here B is packed once into panels of ``2 * LANES`` columns,
+machine of README's figures). Here B is packed once into panels of two vectors' width,
 and the product runs tiles of 8 rows by one panel, their 16 vectors of running sums held in
 registers through the loop over k (:mod:`runner.simd`): 1.1x to 1.5x OpenBLAS's speed at
 those shapes. The input products (``x_t·W`` for thousands of rows at once) stay with BLAS,
@@ -49,7 +49,7 @@ class PackedMatrix:
         B itself, shape (K, N): not to be changed while packed (the kernel reads the
         panels, a copy; NumPy's product, B itself).
     panels : numpy.ndarray or None
-        B's columns in panels of w = 2 * LANES, zero-padded to a whole panel, shape
+        B's columns in panels of w = 2 vectors' lanes, zero-padded to a whole panel, shape
         (ceil(N / w), K, w); None where the kernel does not run.
     """
 

@@ -1,16 +1,18 @@
-"""SIMD vectors in numba: a vector type and the five operations a matrix product needs.
+"""SIMD vectors in numba: a vector type, the five operations a matrix product needs, and
+``pow2`` for the compiled tanh.
 
 numba vectorises loops by itself, but it cannot be told to keep sixteen running sums in
 registers through a loop, which is what makes a matrix product fast
 (:mod:`runner.packed_gemm`). Here a vector is a numba value whose machine type is an LLVM
-vector of ``LANES`` floats: 64 bytes, one AVX-512 register. Assigned to a local variable, it
-lives in a register.
+vector of ``Vector.lanes`` floats: 64 bytes, one AVX-512 register. Assigned to a local
+variable, it lives in a register.
 
 - ``vzero(a)``: a vector of zeros of ``a``'s dtype.
-- ``vload(a, i)``, ``vstore(a, i, v)``: the ``LANES`` elements from flat index ``i`` of
+- ``vload(a, i)``, ``vstore(a, i, v)``: the ``lanes`` elements from flat index ``i`` of
   ``a``'s memory (the buffer's, whatever ``a``'s shape and strides).
 - ``vsplat(a, i)``: element ``i`` of ``a``'s memory, in every lane.
 - ``vfma(x, y, z)``: ``x * y + z`` in each lane, rounded once.
+- ``pow2(n)``: ``2.0 ** n`` for a whole number n in a float, from its bits (a scalar).
 
 Nothing checks bounds: the caller keeps every index inside the buffer.
 
