@@ -212,7 +212,11 @@ def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
         lstm_compiled.recur(steps.gates, U, zeros, zeros, steps.acts, steps.C, steps.H)
         return
     lstm_compiled.step(steps.gates[0], U, U[0], zeros, steps.acts[0], steps.C[0], steps.H[0], 0, 1)
-    packed_gemm.matmul(zeros, packed_gemm.pack(U), steps.gates[0])
+    packed = packed_gemm.pack(U)
+    packed_gemm.matmul(zeros, packed, steps.gates[0])
+    if packed.panels is not None:
+        buffers = (steps.gates, steps.acts, steps.C, steps.H)
+        lstm_compiled.recur_packed(*buffers, packed.panels, U[0], zeros, zeros, 0, 1)
 
 
 @functools.cache
@@ -375,9 +379,10 @@ def _run_both(tasks: list) -> None:
 def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: slice) -> None:
     """Finish the forward pass for a block of batch rows once ``steps.gates`` holds ``x_t·W``.
 
-    Each step is one product ``h_{t-1}·U`` (:func:`runner.packed_gemm.matmul`, with U packed
-    once) and one call of the compiled element-wise kernel :func:`runner.lstm_compiled.step`;
-    neither holds the GIL.
+    Each step is one product ``h_{t-1}·U`` and one call of the compiled element-wise kernel
+    :func:`runner.lstm_compiled.step`. With U packed (:mod:`runner.packed_gemm`), all the
+    steps are one compiled call, :func:`runner.lstm_compiled.recur_packed`; otherwise a
+    loop here, with BLAS's products. Neither holds the GIL.
 
     Parameters
     ----------
@@ -393,6 +398,11 @@ def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: s
     """
     from runner import lstm_compiled, packed_gemm
 
+    if w.packed_U.panels is not None:  # all the steps in one compiled call
+        r0, r1, _ = rows.indices(h0.shape[0])
+        buffers = (steps.gates, steps.acts, steps.C, steps.H)
+        lstm_compiled.recur_packed(*buffers, w.packed_U.panels, w.b[0], h0, c0, r0, r1)
+        return
     h = w.hidden
     h_prev, c_prev = h0[rows], c0[rows]  # (rows, h)
     hU = np.empty((h_prev.shape[0], 4 * h), w.U.dtype)  # (rows, 4h)

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 from llvmlite import binding
 
-from runner.lstm_compiled import _compiled
+from runner.jit import compiled
 from runner.simd import VECTOR_BYTES, vfma, vload, vsplat, vstore, vzero
 
 TILE_ROWS = 8  # rows of a tile: 8 x 2 vectors of sums, 2 of B, 1 of A: 19 of 32 registers
@@ -100,7 +100,7 @@ def matmul(a: np.ndarray, b: PackedMatrix, out: np.ndarray) -> None:
     _product(a, b.panels, out)
 
 
-@_compiled
+@compiled
 def _product(a, panels, c):
     """``c = a·B`` from B's panels; shapes as in :func:`matmul`."""
     M, K = a.shape
