@@ -22,7 +22,6 @@ sizes alone, so the numbers do not depend on the threads.
 import functools
 import math
 import os
-import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -203,7 +202,7 @@ def load_compiled_kernels(dtype: np.dtype, batch: int, hidden: int) -> None:
 
 @functools.cache
 def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
-    from runner import lstm_compiled, packed_gemm
+    from runner import lstm_compiled, packed_gemm, spin
 
     steps = Steps.empty(1, 1, 1, dtype)
     zeros = np.zeros((1, 1), dtype)
@@ -217,6 +216,9 @@ def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
     if packed.panels is not None:
         buffers = (steps.gates, steps.acts, steps.C, steps.H)
         lstm_compiled.recur_packed(*buffers, packed.panels, U[0], zeros, zeros, 0, 1)
+        met = spin.new_meeting()
+        met[spin.LINE] = 1  # the other side has arrived already
+        lstm_compiled.recur_units_packed(*buffers, packed.panels, U[0], zeros, zeros, 0, 1, met, 0)
 
 
 @functools.cache
@@ -294,7 +296,7 @@ def forward(
         raise ValueError(f"out's buffers must be C-contiguous {w.U.dtype} arrays")
     if T == 0:
         return steps
-    from runner import lstm_compiled  # numba loads only when a run needs it
+    from runner import lstm_compiled, spin  # numba loads only when a run needs it
 
     x_rows = x.reshape(T * B, d)  # (T*B, d): every timestep's inputs, one product
     gate_rows = steps.gates.reshape(T * B, 4 * h)  # (T*B, 4h), a view
@@ -314,7 +316,7 @@ def forward(
     by_units = h >= UNIT_HALVES_MIN_HIDDEN
     rows = _halves(B, 2)
     parallel = min(threads or blas_threads(), 2 if by_units else len(rows)) > 1
-    meeting = Meeting() if by_units and parallel else None
+    meeting = spin.new_meeting() if by_units and parallel else None
     if by_units:
         halves = w.unit_halves  # made here: a worker failing before it meets would hang
         parts = [[halves[0]], [halves[1]]] if parallel else [halves]  # one thread: in turn
@@ -337,32 +339,9 @@ def forward(
                         task()
         except BaseException:  # e.g. Ctrl-C while waiting: let no half wait for ever
             if meeting is not None:
-                meeting.abort()
+                spin.abort(meeting)
             raise
     return steps
-
-
-class Meeting:
-    """Where two threads meet after every step: each goes on once the other has arrived.
-
-    ``threading.Barrier(2)`` does the same, at some 70 µs a meeting here against 38 µs (two
-    threads meeting 3,000 times): its condition variable wakes a thread slower than a queue
-    written in C.
-    """
-
-    def __init__(self) -> None:
-        self._inboxes = (queue.SimpleQueue(), queue.SimpleQueue())
-
-    def wait(self, side: int) -> None:
-        """Arrive as ``side`` (0 or 1), and wait for the other side to arrive as often."""
-        self._inboxes[1 - side].put(True)
-        if not self._inboxes[side].get():
-            raise threading.BrokenBarrierError
-
-    def abort(self) -> None:
-        """Make every wait from now on, and the ones under way, raise BrokenBarrierError."""
-        for inbox in self._inboxes:
-            inbox.put(False)
 
 
 def _run_both(tasks: list) -> None:
@@ -418,7 +397,7 @@ def recur_units(
     h0: np.ndarray,
     c0: np.ndarray,
     parts: "list[tuple[int, int, PackedMatrix]]",
-    meeting: "Meeting | None",
+    meeting: np.ndarray | None,
     side: int,
 ) -> None:
     """Finish the forward pass for halves of the hidden units (:attr:`Weights.unit_halves`)
@@ -426,7 +405,9 @@ def recur_units(
 
     Each step is, for each half, one product ``h_{t-1}·U_k`` of the whole batch and one
     call of :func:`runner.lstm_compiled.step` on the half's columns. A thread with one half
-    waits at ``meeting`` after each step, as the next step's product needs all of h_t.
+    meets the other after each step (:func:`runner.spin.meet`), as the next step's product
+    needs all of h_t; with U_k packed, that is all one compiled call,
+    :func:`runner.lstm_compiled.recur_units_packed`.
 
     Parameters
     ----------
@@ -435,26 +416,34 @@ def recur_units(
     parts : list of (lo, hi, U_k)
         The halves this call computes, from :attr:`Weights.unit_halves`: one, or both in
         turn in a one-thread run.
-    meeting : Meeting or None
-        Where the threads of a two-thread run meet; aborted if this one fails, so the
-        other does not wait for ever.
+    meeting : numpy.ndarray or None
+        Where the threads of a two-thread run meet (:func:`runner.spin.new_meeting`);
+        aborted if this one fails, so the other does not wait for ever.
     side : int
         This thread's side of the meeting, 0 or 1.
     """
-    from runner import lstm_compiled, packed_gemm
+    from runner import lstm_compiled, packed_gemm, spin
 
     try:
+        if meeting is not None and parts[0][2].panels is not None:  # one half, packed
+            [(lo, hi, U_k)] = parts
+            buffers = (steps.gates, steps.acts, steps.C, steps.H)
+            args = (U_k.panels, w.b[0], h0, c0, lo, hi, meeting, side)
+            if not lstm_compiled.recur_units_packed(*buffers, *args):
+                raise threading.BrokenBarrierError
+            return
         B = h0.shape[0]
         hU = [np.empty((B, 4 * (hi - lo)), w.U.dtype) for lo, hi, _ in parts]  # (B, 4k) each
         h_prev, c_prev = h0, c0
-        for gates, a, c, h_t in zip(steps.gates, steps.acts, steps.C, steps.H, strict=True):
+        steps_in_order = zip(steps.gates, steps.acts, steps.C, steps.H, strict=True)
+        for t, (gates, a, c, h_t) in enumerate(steps_in_order):
             for (lo, hi, U_k), out in zip(parts, hU, strict=True):
                 packed_gemm.matmul(h_prev, U_k, out)
                 lstm_compiled.step(gates, out, w.b[0], c_prev, a, c, h_t, lo, hi)
-            if meeting is not None:
-                meeting.wait(side)
+            if meeting is not None and not spin.meet(meeting, side, t + 1):
+                raise threading.BrokenBarrierError
             h_prev, c_prev = h_t, c
     except BaseException:
         if meeting is not None:
-            meeting.abort()
+            spin.abort(meeting)
         raise

@@ -16,7 +16,7 @@ import numba
 import numpy as np
 from numba.extending import overload
 
-from runner import packed_gemm
+from runner import packed_gemm, spin
 from runner.jit import compiled
 from runner.simd import pow2
 
@@ -236,3 +236,40 @@ def recur_packed(gates, acts, C, H, U_panels, b, h0, c0, r0, r1):
         rows = slice(r0, r1)
         step(gates[t, rows], hU, b, c_prev, acts[t, rows], C[t, rows], H[t, rows], 0, four_h // 4)
         h_prev, c_prev = H[t, rows], C[t, rows]
+
+
+@compiled
+def recur_units_packed(gates, acts, C, H, U_panels, b, h0, c0, lo, hi, meeting, side):
+    """Finish the forward pass for the hidden units lo to hi once ``gates`` holds ``x_t·W``,
+    in one call without the GIL: each step's product ``h_{t-1}·U_k`` of the whole batch
+    from the half's panels, then :func:`step` on the half's columns, then a meeting with
+    the other half's thread (:func:`runner.spin.meet`), as the next product needs all of h_t.
+
+    Parameters
+    ----------
+    gates, acts, C, H, b, h0, c0
+        As for :func:`recur_packed`; only the units' columns are written.
+    U_panels : numpy.ndarray
+        The panels of U_k, the columns of units lo to hi of each block, shape (h, 4k).
+    lo, hi : int
+        The hidden units.
+    meeting : numpy.ndarray
+        The meeting's state, :func:`runner.spin.new_meeting`.
+    side : int
+        This thread's side of the meeting, 0 or 1.
+
+    Returns
+    -------
+    bool
+        False if the meeting was aborted (the other half failed), True once all is done.
+    """
+    T, B, _ = gates.shape
+    hU = np.empty((B, 4 * (hi - lo)), gates.dtype)  # (B, 4k)
+    h_prev, c_prev = h0, c0
+    for t in range(T):
+        packed_gemm._product(h_prev, U_panels, hU)
+        step(gates[t], hU, b, c_prev, acts[t], C[t], H[t], lo, hi)
+        if not spin.meet(meeting, side, t + 1):
+            return False
+        h_prev, c_prev = H[t], C[t]
+    return True

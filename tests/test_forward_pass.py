@@ -163,11 +163,10 @@ def test_the_threads_change_no_bit(monkeypatch, batch, hidden, length, products)
 @pytest.mark.parametrize("hidden", [40, 600])  # halves of the batch, of the hidden units
 def test_an_error_in_one_half_is_raised_once_both_have_ended(monkeypatch, hidden):
     """The halves of the units meet after every step: the one whose partner failed must
-    not wait for ever, and the error raised is the real one. (The batch's halves fail here
-    in the loop that runs without the packed kernel: with it, all the steps are one
-    compiled call, which a Python error cannot enter.)"""
-    if hidden < lstm.UNIT_HALVES_MIN_HIDDEN:
-        monkeypatch.setattr(packed_gemm, "kernel_runs", lambda: False)
+    not wait for ever, and the error raised is the real one. (The halves fail here in the
+    loop that runs without the packed kernel: with it, all the steps are one compiled call,
+    which a Python error cannot enter; tests/test_spin.py aborts those.)"""
+    monkeypatch.setattr(packed_gemm, "kernel_runs", lambda: False)
     real = lstm_compiled.step
     out = lstm.Steps.empty(4, 8, hidden, np.float64)
     first_rows = {out.gates[t, 0].ctypes.data for t in range(4)}  # where the first half starts

@@ -1,0 +1,55 @@
+"""The meeting of the hidden units' halves: order, abort, and a compiled half let go."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from runner import lstm, packed_gemm, spin
+from runner.config import UniformInit
+
+
+def test_no_side_passes_a_meeting_before_the_other_arrives():
+    """Each side writes its step number before it arrives; past meeting t, it must see
+    the other's number at t or later, 20,000 times over."""
+    meeting, seen = spin.new_meeting(), np.zeros(2, np.int64)
+    late = []
+
+    def side(me: int) -> None:
+        for t in range(1, 20_001):
+            seen[me] = t
+            assert spin.meet(meeting, me, t)
+            if seen[1 - me] < t:
+                late.append((me, t, seen[1 - me]))
+
+    with ThreadPoolExecutor(2) as pool:
+        for future in [pool.submit(side, me) for me in (0, 1)]:
+            future.result(timeout=60)
+    assert late == []
+
+
+def test_an_abort_lets_a_waiting_side_go():
+    meeting = spin.new_meeting()
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(spin.meet, meeting, 0, 1)  # side 1 never comes
+        with pytest.raises(TimeoutError):
+            waiting.result(timeout=0.2)
+        spin.abort(meeting)
+        assert waiting.result(timeout=5) is False
+
+
+@pytest.mark.skipif(not packed_gemm.kernel_runs(), reason="AVX-512 CPUs only")
+def test_a_compiled_half_whose_partner_failed_stops_and_says_so():
+    """All of a packed half's steps are one compiled call: once the other half has
+    aborted the meeting, it returns at its next meeting, and raises BrokenBarrierError."""
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 2, 600, rng)
+    steps = lstm.Steps.empty(3, 2, 600, np.float64)
+    steps.gates[:] = 0.0
+    zeros = np.zeros((2, 600))
+    meeting = spin.new_meeting()
+    spin.abort(meeting)
+    with pytest.raises(threading.BrokenBarrierError):
+        lstm.recur_units(steps, w, zeros, zeros, [w.unit_halves[0]], meeting, 0)
+    assert meeting[0] == 1  # it arrived once, at the first step's end, and left
