@@ -27,7 +27,6 @@ from threadpoolctl import threadpool_info
 
 from runner import packed_gemm
 from runner.lstm import (
-    UNIT_HALVES_MIN_HIDDEN,
     Steps,
     Weights,
     _blas,
@@ -35,6 +34,7 @@ from runner.lstm import (
     _project_inputs,
     _run_both,
     forward,
+    splits_units,
     uses_compiled_loop,
 )
 from tests.notebook_reference import notebook_loop
@@ -100,7 +100,7 @@ def products_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
     T, B, d = x.shape
     x_rows, gate_rows = x.reshape(T * B, d), out.gates.reshape(T * B, -1)  # (T*B, d), (T*B, 4h)
     inputs = [partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in _halves(T * B, 2)]
-    if w.hidden >= UNIT_HALVES_MIN_HIDDEN:
+    if splits_units(B, w.hidden):
         recurrence = [partial(recurrent_products, out.H, U_k) for _, _, U_k in w.unit_halves]
     else:
         recurrence = [partial(recurrent_products, out.H[:, r], w.packed_U) for r in _halves(B, 2)]

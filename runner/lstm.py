@@ -15,8 +15,8 @@ dynamics are contractive, as with PyTorch's init; chaotic ones amplify any round
 the element-wise work is compiled (:mod:`runner.lstm_compiled`), for small sizes together
 with the whole recurrence; at larger sizes, ``h_{t-1}·U`` is a product with U packed once
 (:mod:`runner.packed_gemm`). Larger sizes run in two threads, each on its own half of the
-batch or, from ``UNIT_HALVES_MIN_HIDDEN`` on, of the hidden units; the halves are cut by the
-sizes alone, so the numbers do not depend on the threads.
+batch or (:func:`splits_units`) of the hidden units; the halves are cut by the sizes alone,
+so the numbers do not depend on the threads.
 """
 
 import functools
@@ -182,11 +182,27 @@ COMPILED_MAX_BATCH_HIDDEN = 64
 # meeting of the threads after every step (bench.forward large: 4% faster; batch 8 and
 # hidden 1024: 7%; batch 1: 1.5x; batch 64 and hidden 256: 10% slower, so not there).
 UNIT_HALVES_MIN_HIDDEN = 512
+# With the packed kernel, a batch too small to give each half a whole tile of 8 rows splits
+# its units from this hidden size on: halves of the batch would each compute a padded tile
+# over all of U. (/tmp/exp3/thresh.py, batches 1 to 8 at hidden 160 to 256: 0.5x to 0.94x
+# the time; at hidden 128 and below, up to 1.4x, the steps being too short for a meeting.)
+SMALL_BATCH_UNIT_HALVES_MIN_HIDDEN = 160
 
 
 def uses_compiled_loop(batch: int, hidden: int) -> bool:
     """Whether :func:`forward` runs the recurrence as one compiled loop for these sizes."""
     return batch * hidden <= COMPILED_MAX_BATCH_HIDDEN
+
+
+def splits_units(batch: int, hidden: int) -> bool:
+    """Whether :func:`forward`'s two halves of the recurrence are of the hidden units (or,
+    if not, of the batch) for these sizes, on this CPU."""
+    from runner import packed_gemm
+
+    if hidden >= UNIT_HALVES_MIN_HIDDEN:
+        return True
+    small_batch = batch < 2 * packed_gemm.TILE_ROWS and packed_gemm.kernel_runs()
+    return small_batch and hidden >= SMALL_BATCH_UNIT_HALVES_MIN_HIDDEN
 
 
 def load_compiled_kernels(dtype: np.dtype, batch: int, hidden: int) -> None:
@@ -257,9 +273,9 @@ def forward(
     """Run the LSTM over T timesteps from the state (h0, c0).
 
     Small sizes (:func:`uses_compiled_loop`) run :func:`runner.lstm_compiled.recur`, the
-    others :func:`recur_rows` on each half of the batch, or from ``UNIT_HALVES_MIN_HIDDEN``
-    on :func:`recur_units` on each half of the hidden units; every choice depends on the
-    sizes alone, so a config always gives the same bits, whatever the threads.
+    others :func:`recur_rows` on each half of the batch, or (:func:`splits_units`)
+    :func:`recur_units` on each half of the hidden units; every choice depends on the sizes
+    (and the CPU) alone, so a config always gives the same bits, whatever the threads.
 
     Parameters
     ----------
@@ -313,7 +329,7 @@ def forward(
     products = [
         functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in _halves(T * B, 2)
     ]
-    by_units = h >= UNIT_HALVES_MIN_HIDDEN
+    by_units = splits_units(B, h)
     rows = _halves(B, 2)
     parallel = min(threads or blas_threads(), 2 if by_units else len(rows)) > 1
     meeting = spin.new_meeting() if by_units and parallel else None

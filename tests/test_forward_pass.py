@@ -138,14 +138,25 @@ def test_both_recurrences_agree(batch, hidden, features, dtype):
 @pytest.mark.parametrize("products", ["packed kernel", "numpy"])
 @pytest.mark.parametrize(
     ("batch", "hidden", "length"),
-    [(64, 72, 9), (5, 40, 3), (3, 100, 5), (2, 40, 1), (1, 100, 5), (8, 1000, 2), (1, 513, 3)],
+    [
+        (64, 72, 9),
+        (5, 40, 3),
+        (3, 100, 5),
+        (2, 40, 1),
+        (1, 100, 5),
+        (8, 1000, 2),
+        (1, 513, 3),
+        (5, 200, 4),
+        (15, 161, 3),
+    ],
 )
 def test_the_threads_change_no_bit(monkeypatch, batch, hidden, length, products):
     """One thread runs the batch's halves in turn, two at once; odd sizes, batches too small
     to halve without a one-row half (which BLAS would round otherwise), a single timestep,
     products large enough for BLAS to use its own threads if it were let to, and halves of
-    the hidden units (from UNIT_HALVES_MIN_HIDDEN on), odd and of a one-sequence batch;
-    with the recurrence's products from the packed kernel and from NumPy's BLAS."""
+    the hidden units (:func:`lstm.splits_units`: large hidden sizes, and small batches with
+    the packed kernel), odd and of a one-sequence batch; with the recurrence's products
+    from the packed kernel and from NumPy's BLAS."""
     if products == "numpy":
         monkeypatch.setattr(packed_gemm, "kernel_runs", lambda: False)
     elif not packed_gemm.kernel_runs():
@@ -158,6 +169,27 @@ def test_the_threads_change_no_bit(monkeypatch, batch, hidden, length, products)
     for field in ("gates", "acts", "C", "H"):
         for other in (two, three):
             assert np.array_equal(getattr(one, field), getattr(other, field)), field
+
+
+@pytest.mark.parametrize(
+    ("batch", "hidden", "kernel", "units"),
+    [
+        (64, 512, False, True),
+        (1, 511, False, False),
+        (15, 160, True, True),
+        (16, 160, True, False),
+        (15, 159, True, False),
+        (15, 160, False, False),
+    ],
+)
+def test_the_halves_are_of_the_units_for_large_hidden_sizes_and_small_batches(
+    monkeypatch, batch, hidden, kernel, units
+):
+    """A batch under 16 gives no half a whole tile of 8 rows in the packed kernel."""
+    if kernel and not packed_gemm.kernel_runs():
+        pytest.skip("the packed kernel runs on AVX-512 CPUs only")
+    monkeypatch.setattr(packed_gemm, "kernel_runs", lambda: kernel)
+    assert lstm.splits_units(batch, hidden) is units
 
 
 @pytest.mark.parametrize("hidden", [40, 600])  # halves of the batch, of the hidden units
