@@ -184,8 +184,9 @@ COMPILED_MAX_BATCH_HIDDEN = 64
 UNIT_HALVES_MIN_HIDDEN = 512
 # With the packed kernel, a batch too small to give each half a whole tile of 8 rows splits
 # its units from this hidden size on: halves of the batch would each compute a padded tile
-# over all of U. (/tmp/exp3/thresh.py, batches 1 to 8 at hidden 160 to 256: 0.5x to 0.94x
-# the time; at hidden 128 and below, up to 1.4x, the steps being too short for a meeting.)
+# over all of U. (Both splits timed in one process, batches 1 to 8 at hidden 160 to 256:
+# 0.5x to 0.94x the time; at hidden 128 and below, up to 1.4x, the steps being too short
+# for a meeting; from batch 16 on, 0.94x to 1.2x.)
 SMALL_BATCH_UNIT_HALVES_MIN_HIDDEN = 160
 
 
@@ -229,11 +230,12 @@ def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
     lstm_compiled.step(steps.gates[0], U, U[0], zeros, steps.acts[0], steps.C[0], steps.H[0], 0, 1)
     packed = packed_gemm.pack(U)
     packed_gemm.matmul(zeros, packed, steps.gates[0])
+    met = spin.new_meeting()
+    met[spin.LINE] = 1  # the other side has arrived already
+    spin.meet(met, 0, 1)
     if packed.panels is not None:
         buffers = (steps.gates, steps.acts, steps.C, steps.H)
         lstm_compiled.recur_packed(*buffers, packed.panels, U[0], zeros, zeros, 0, 1)
-        met = spin.new_meeting()
-        met[spin.LINE] = 1  # the other side has arrived already
         lstm_compiled.recur_units_packed(*buffers, packed.panels, U[0], zeros, zeros, 0, 1, met, 0)
 
 
@@ -253,8 +255,18 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(2, thread_name_prefix="runner-forward")
 
 
-os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has none of its threads
 _one_at_a_time = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the pool's threads, and no call of ``forward`` under way
+    (though the lock may have been held when the parent forked)."""
+    global _one_at_a_time
+    _pool.cache_clear()
+    _one_at_a_time = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _halves(n: int, smallest: int) -> list[slice]:
@@ -334,7 +346,7 @@ def forward(
     parallel = min(threads or blas_threads(), 2 if by_units else len(rows)) > 1
     meeting = spin.new_meeting() if by_units and parallel else None
     if by_units:
-        halves = w.unit_halves  # made here: a worker failing before it meets would hang
+        halves = w.unit_halves  # made here, once, rather than by both workers at once
         parts = [[halves[0]], [halves[1]]] if parallel else [halves]  # one thread: in turn
         recurrence = [
             functools.partial(recur_units, steps, w, h0, c0, p, meeting, side)

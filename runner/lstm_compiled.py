@@ -250,7 +250,8 @@ def recur_units_packed(gates, acts, C, H, U_panels, b, h0, c0, lo, hi, meeting, 
     gates, acts, C, H, b, h0, c0
         As for :func:`recur_packed`; only the units' columns are written.
     U_panels : numpy.ndarray
-        The panels of U_k, the columns of units lo to hi of each block, shape (h, 4k).
+        The panels of U_k (:attr:`runner.packed_gemm.PackedMatrix.panels`): U's columns of
+        units lo to hi of each block, (h, 4k), k = hi - lo.
     lo, hi : int
         The hidden units.
     meeting : numpy.ndarray

@@ -1,5 +1,7 @@
-"""The meeting of the hidden units' halves: order, abort, and a compiled half let go."""
+"""The meeting of the hidden units' halves: order, abort, a compiled half let go, fork."""
 
+import os
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -53,3 +55,20 @@ def test_a_compiled_half_whose_partner_failed_stops_and_says_so():
     with pytest.raises(threading.BrokenBarrierError):
         lstm.recur_units(steps, w, zeros, zeros, [w.unit_halves[0]], meeting, 0)
     assert meeting[0] == 1  # it arrived once, at the first step's end, and left
+
+
+def test_a_child_forked_during_a_forward_pass_runs_its_own():
+    """The parent's lock, held by a forward pass under way when it forked, is not the
+    child's: the child's own forward pass must not wait for ever."""
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 2, 600, rng)
+    x, zeros = rng.randn(3, 2, 2), np.zeros((2, 600))
+    lstm.forward(x, w, zeros, zeros, threads=2)  # the pool and its threads exist
+    with lstm._one_at_a_time:  # as if another thread were inside forward
+        pid = os.fork()
+        if pid == 0:  # the child: exit 0 once its forward pass returns
+            signal.alarm(20)
+            lstm.forward(x, w, zeros, zeros, threads=2)
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
