@@ -13,7 +13,10 @@ with compiled element-wise steps. For the latter, "products alone" times only th
 matrix products (every x_t·W, then T times h_{t-1}·U), in the same halves and threads as
 ``forward``: what the runner would cost if its element-wise work were free.
 
-    pip install -e '.[bench]' && python -m bench.forward [--repeat 5]
+    pip install -e '.[bench]' && python -m bench.forward [--repeat 5] [--sizes ...]
+
+The default sizes are the issue's three (tiny, medium, large); ``--sizes`` adds smaller
+batches with larger hidden sizes (batch-1, batch-2, batch-8, batch-16).
 """
 
 import argparse
@@ -21,6 +24,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 
+import numba
 import numpy as np
 import torch
 from threadpoolctl import threadpool_info
@@ -39,11 +43,16 @@ from runner.lstm import (
 )
 from tests.notebook_reference import notebook_loop
 
-SIZES = {  # name: (B, h, T, d)
+SIZES = {  # name: (B, h, T, d); the issue's three, then smaller batches (--sizes)
     "tiny": (1, 2, 1000, 1),
     "medium": (64, 256, 100, 256),
     "large": (64, 1024, 50, 1024),
+    "batch-1": (1, 512, 100, 64),
+    "batch-2": (2, 512, 100, 64),
+    "batch-8": (8, 1024, 50, 256),
+    "batch-16": (16, 128, 200, 32),
 }
+DEFAULT_SIZES = ["tiny", "medium", "large"]
 
 
 SETTLE_S = 0.5  # longer than OpenBLAS's and OpenMP's spin-waits (KMP_BLOCKTIME is 200 ms)
@@ -103,7 +112,8 @@ def products_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
     if splits_units(B, w.hidden):
         recurrence = [partial(recurrent_products, out.H, U_k) for _, _, U_k in w.unit_halves]
     else:
-        recurrence = [partial(recurrent_products, out.H[:, r], w.packed_U) for r in _halves(B, 2)]
+        halves = _halves(B, 2)
+        recurrence = [partial(recurrent_products, out.H, w.packed_U, r) for r in halves]
     with _blas().limit(limits=1):
         for tasks in (inputs, recurrence):
             _run_both(tasks)
@@ -114,11 +124,24 @@ def products_path() -> str:
     return "packed" if packed_gemm.kernel_runs() else "blas"
 
 
-def recurrent_products(H: np.ndarray, U: packed_gemm.PackedMatrix) -> None:
-    """``h_{t-1}·U`` for every step, H of shape (T, rows, h)."""
-    hU = np.empty((H.shape[1], U.matrix.shape[1]), H.dtype)  # (rows, 4h or 4k)
-    for h_prev in H:
+def recurrent_products(
+    H: np.ndarray, U: packed_gemm.PackedMatrix, rows: slice = slice(None)
+) -> None:
+    """``h_{t-1}·U`` for every step and the given rows, H of shape (T, B, h): with the packed
+    kernel in one compiled loop, as the runner runs it; else in a loop of NumPy's."""
+    r0, r1, _ = rows.indices(H.shape[1])
+    hU = np.empty((r1 - r0, U.matrix.shape[1]), H.dtype)  # (rows, 4h or 4k)
+    if U.panels is not None:
+        packed_products(H, r0, r1, U.panels, hU)
+        return
+    for h_prev in H[:, rows]:
         packed_gemm.matmul(h_prev, U, hU)
+
+
+@numba.njit(nogil=True)
+def packed_products(H, r0, r1, panels, hU):
+    for t in range(H.shape[0]):
+        packed_gemm._product(H[t, r0:r1], panels, hU)
 
 
 def matmul_gflops(dtype: np.dtype, repeat: int) -> float:
@@ -177,7 +200,7 @@ def run_size(name: str, dtype: np.dtype, repeat: int, peak: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--sizes", nargs="+", default=DEFAULT_SIZES, choices=list(SIZES))
     args = parser.parse_args()
     blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
     threads = blas[0]["num_threads"] if blas else 1
