@@ -107,20 +107,22 @@ def _product(a, panels, c):
     n_panels, _, width = panels.shape
     N = c.shape[1]
     ldc = c.strides[0] // c.itemsize
-    tiles = np.zeros((ROW_BLOCK // TILE_ROWS, DEPTH_BLOCK, TILE_ROWS), a.dtype)  # A's, by k
+    tiles = np.empty((ROW_BLOCK // TILE_ROWS, DEPTH_BLOCK, TILE_ROWS), a.dtype)  # A's, by k
     last = np.empty((TILE_ROWS, width), c.dtype)  # a tile that C has not the room for
     for m0 in range(0, M, ROW_BLOCK):
         m1 = min(m0 + ROW_BLOCK, M)
         # Tiles of 8 rows, and a last one of fewer if more than one is left over: computing
-        # its spare rows (zeros, or rows of an earlier tile), then dropping them, costs less
-        # than reading B once more for each row. A single row left over runs on its own.
+        # its spare rows (zeros), then dropping them, costs less than reading B once more
+        # for each row. A single row left over runs on its own.
         whole_tiles, left = divmod(m1 - m0, TILE_ROWS)
         n_tiles = whole_tiles + (left > 1)
         for k0 in range(0, K, DEPTH_BLOCK):
             depth, add = min(DEPTH_BLOCK, K - k0), k0 > 0  # later blocks add to the sums
             for t in range(n_tiles):  # (rows, depth) -> (depth, 8): a tile's rows side by side
                 i = m0 + t * TILE_ROWS
-                tiles[t, :depth, : min(TILE_ROWS, m1 - i)] = a[i : i + TILE_ROWS, k0 : k0 + depth].T
+                rows = min(TILE_ROWS, m1 - i)
+                tiles[t, :depth, :rows] = a[i : i + rows, k0 : k0 + depth].T
+                tiles[t, :depth, rows:] = 0
             for p in range(n_panels):
                 j0, b_at = p * width, (p * K + k0) * width
                 cols = min(width, N - j0)
