@@ -140,6 +140,11 @@ class Steps:
             np.empty((T, B, h), dtype),
         )
 
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(gates, acts, C, H)``, in the order the compiled kernels take them."""
+        return self.gates, self.acts, self.C, self.H
+
     def head(self, T: int) -> "Steps":
         """The first T timesteps (views)."""
         return Steps(self.gates[:T], self.acts[:T], self.C[:T], self.H[:T])
@@ -234,9 +239,9 @@ def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
     met[spin.LINE] = 1  # the other side has arrived already
     spin.meet(met, 0, 1)
     if packed.panels is not None:
-        buffers = (steps.gates, steps.acts, steps.C, steps.H)
-        lstm_compiled.recur_packed(*buffers, packed.panels, U[0], zeros, zeros, 0, 1)
-        lstm_compiled.recur_units_packed(*buffers, packed.panels, U[0], zeros, zeros, 0, 1, met, 0)
+        lstm_compiled.recur_packed(*steps.arrays, packed.panels, U[0], zeros, zeros, 0, 1)
+        args = (packed.panels, U[0], zeros, zeros, 0, 1, met, 0)
+        lstm_compiled.recur_units_packed(*steps.arrays, *args)
 
 
 @functools.cache
@@ -319,8 +324,7 @@ def forward(
     # in copies, since a state that is a view of ``out`` would be overwritten half by half.
     h0, c0 = (np.array(s, dtype=w.U.dtype, order="C") for s in (h0, c0))
     steps = (out or Steps.empty(T, B, h, w.U.dtype)).head(T)
-    buffers = (steps.gates, steps.acts, steps.C, steps.H)
-    if not all(a.flags.c_contiguous and a.dtype == w.U.dtype for a in buffers):
+    if not all(a.flags.c_contiguous and a.dtype == w.U.dtype for a in steps.arrays):
         raise ValueError(f"out's buffers must be C-contiguous {w.U.dtype} arrays")
     if T == 0:
         return steps
@@ -407,13 +411,12 @@ def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: s
 
     if w.packed_U.panels is not None:  # all the steps in one compiled call
         r0, r1, _ = rows.indices(h0.shape[0])
-        buffers = (steps.gates, steps.acts, steps.C, steps.H)
-        lstm_compiled.recur_packed(*buffers, w.packed_U.panels, w.b[0], h0, c0, r0, r1)
+        lstm_compiled.recur_packed(*steps.arrays, w.packed_U.panels, w.b[0], h0, c0, r0, r1)
         return
     h = w.hidden
     h_prev, c_prev = h0[rows], c0[rows]  # (rows, h)
     hU = np.empty((h_prev.shape[0], 4 * h), w.U.dtype)  # (rows, 4h)
-    for gates, a, c, h_t in zip(steps.gates, steps.acts, steps.C, steps.H, strict=True):
+    for gates, a, c, h_t in zip(*steps.arrays, strict=True):
         packed_gemm.matmul(h_prev, w.packed_U, hU)
         lstm_compiled.step(gates[rows], hU, w.b[0], c_prev, a[rows], c[rows], h_t[rows], 0, h)
         h_prev, c_prev = h_t[rows], c[rows]
@@ -455,15 +458,14 @@ def recur_units(
     try:
         if meeting is not None and parts[0][2].panels is not None:  # one half, packed
             [(lo, hi, U_k)] = parts
-            buffers = (steps.gates, steps.acts, steps.C, steps.H)
             args = (U_k.panels, w.b[0], h0, c0, lo, hi, meeting, side)
-            if not lstm_compiled.recur_units_packed(*buffers, *args):
+            if not lstm_compiled.recur_units_packed(*steps.arrays, *args):
                 raise threading.BrokenBarrierError
             return
         B = h0.shape[0]
         hU = [np.empty((B, 4 * (hi - lo)), w.U.dtype) for lo, hi, _ in parts]  # (B, 4k) each
         h_prev, c_prev = h0, c0
-        steps_in_order = zip(steps.gates, steps.acts, steps.C, steps.H, strict=True)
+        steps_in_order = zip(*steps.arrays, strict=True)
         for t, (gates, a, c, h_t) in enumerate(steps_in_order):
             for (lo, hi, U_k), out in zip(parts, hU, strict=True):
                 packed_gemm.matmul(h_prev, U_k, out)

@@ -43,8 +43,8 @@ class _VectorModel(models.PrimitiveModel):
         super().__init__(dmm, fe_type, ir.VectorType(element, fe_type.lanes))
 
 
-def _address(context, builder, array_type, array, index):
-    """Pointer to flat element ``index`` of the array's buffer."""
+def element_address(context, builder, array_type, array, index):
+    """In an intrinsic's code: a pointer to flat element ``index`` of the array's buffer."""
     data = context.make_array(array_type)(context, builder, array).data
     return builder.gep(data, [index])
 
@@ -64,7 +64,7 @@ def vload(typingctx, array, index):
     vector = Vector(array.dtype)
 
     def codegen(context, builder, sig, args):
-        address = _address(context, builder, sig.args[0], *args)
+        address = element_address(context, builder, sig.args[0], *args)
         address = builder.bitcast(address, context.get_value_type(vector).as_pointer())
         return builder.load(address, align=array.dtype.bitwidth // 8)
 
@@ -74,7 +74,7 @@ def vload(typingctx, array, index):
 @intrinsic
 def vstore(typingctx, array, index, value):
     def codegen(context, builder, sig, args):
-        address = _address(context, builder, sig.args[0], args[0], args[1])
+        address = element_address(context, builder, sig.args[0], args[0], args[1])
         address = builder.bitcast(address, args[2].type.as_pointer())
         builder.store(args[2], address, align=array.dtype.bitwidth // 8)
         return context.get_dummy_value()
@@ -87,7 +87,7 @@ def vsplat(typingctx, array, index):
     vector = Vector(array.dtype)
 
     def codegen(context, builder, sig, args):
-        scalar = builder.load(_address(context, builder, sig.args[0], *args))
+        scalar = builder.load(element_address(context, builder, sig.args[0], *args))
         llvm_type = context.get_value_type(vector)
         first = builder.insert_element(
             ir.Constant(llvm_type, ir.Undefined), scalar, ir.Constant(ir.IntType(32), 0)

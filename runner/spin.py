@@ -19,6 +19,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from runner.jit import compiled
+from runner.simd import element_address
 
 LINE = 8  # int64s per 64-byte cache line: each slot on a line of its own
 ABORTED = 2 * LINE  # the abort flag's index; sides 0 and 1 count at 0 and LINE
@@ -38,16 +39,12 @@ def abort(state: np.ndarray) -> None:
     state[ABORTED] = 1
 
 
-def _address(context, builder, array_type, array, index):
-    return builder.gep(context.make_array(array_type)(context, builder, array).data, [index])
-
-
 @intrinsic
 def load_acquire(typingctx, array, index):
     """``array.flat[index]``, read atomically with acquire ordering."""
 
     def codegen(context, builder, sig, args):
-        address = _address(context, builder, sig.args[0], *args)
+        address = element_address(context, builder, sig.args[0], *args)
         return builder.load_atomic(address, "acquire", align=8)
 
     return array.dtype(array, index), codegen
@@ -58,7 +55,7 @@ def store_release(typingctx, array, index, value):
     """``array.flat[index] = value``, written atomically with release ordering."""
 
     def codegen(context, builder, sig, args):
-        address = _address(context, builder, sig.args[0], args[0], args[1])
+        address = element_address(context, builder, sig.args[0], args[0], args[1])
         value = context.cast(builder, args[2], sig.args[2], sig.args[0].dtype)
         builder.store_atomic(value, address, "release", align=8)
         return context.get_dummy_value()
