@@ -117,6 +117,11 @@ def _tanh32(x):
 
 
 @numba.njit(inline="always", **VECTORISED)
+def _sigmoid(x):
+    return HALF * _tanh(HALF * x) + HALF  # sigmoid(x) = 0.5 * tanh(x / 2) + 0.5
+
+
+@numba.njit(inline="always", **VECTORISED)
 def _cell(z, c_prev, a, c_out, h_out, lo, hi):
     """One row's activations and new state, for the hidden units lo to hi.
 
@@ -135,13 +140,21 @@ def _cell(z, c_prev, a, c_out, h_out, lo, hi):
         which LLVM vectorises (indices offset inside the loop it would not).
     """
     h = z.shape[0] // 4
-    for blk in range(3):  # f, i, o: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5
+    for blk in range(3):  # f, i, o
         zb, ab = z[blk * h + lo : blk * h + hi], a[blk * h + lo : blk * h + hi]
         for j in range(hi - lo):
-            ab[j] = HALF * _tanh(HALF * zb[j]) + HALF
+            ab[j] = _sigmoid(zb[j])
     zb, ab = z[3 * h + lo : 3 * h + hi], a[3 * h + lo : 3 * h + hi]
     for j in range(hi - lo):  # candidate
         ab[j] = _tanh(zb[j])
+    _state(a, c_prev, c_out, h_out, lo, hi)
+
+
+@numba.njit(inline="always", **VECTORISED)
+def _state(a, c_prev, c_out, h_out, lo, hi):
+    """One row's new state from its activations ``a`` (4h,), for the units lo to hi; the
+    other arguments as for :func:`_cell`."""
+    h = a.shape[0] // 4
     f, i = a[lo:hi], a[h + lo : h + hi]
     o, g = a[2 * h + lo : 2 * h + hi], a[3 * h + lo : 3 * h + hi]
     cp, co, ho = c_prev[lo:hi], c_out[lo:hi], h_out[lo:hi]
@@ -176,12 +189,23 @@ def step(gates, hU, b, c_prev, acts, C, H, lo, hi):
     prefer_wide_vectors()  # 1.3x to 1.4x faster in float32 with AVX-512
     h, k = gates.shape[1] // 4, hi - lo
     for r in range(gates.shape[0]):
+        # Each block's pre-activations and activations in one loop, the values in
+        # registers between the two (a loop for each took 1.2x as long in float32).
         for blk in range(4):
-            z = gates[r, blk * h + lo : blk * h + hi]  # (k,)
-            u, bb = hU[r, blk * k : (blk + 1) * k], b[blk * h + lo : blk * h + hi]
-            for j in range(k):
-                z[j] = (z[j] + u[j]) + bb[j]  # (x_t·W + h_{t-1}·U) + b, the notebook's order
-        _cell(gates[r], c_prev[r], acts[r], C[r], H[r], lo, hi)
+            cols = slice(blk * h + lo, blk * h + hi)
+            z, ab, bb = gates[r, cols], acts[r, cols], b[cols]
+            u = hU[r, blk * k : (blk + 1) * k]
+            if blk < 3:  # f, i, o
+                for j in range(k):
+                    zj = (z[j] + u[j]) + bb[j]  # (x_t·W + h_{t-1}·U) + b, the notebook's order
+                    z[j] = zj
+                    ab[j] = _sigmoid(zj)
+            else:  # candidate
+                for j in range(k):
+                    zj = (z[j] + u[j]) + bb[j]
+                    z[j] = zj
+                    ab[j] = _tanh(zj)
+        _state(acts[r], c_prev[r], C[r], H[r], lo, hi)
 
 
 @compiled(**VECTORISED)
