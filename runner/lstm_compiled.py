@@ -20,9 +20,10 @@ from runner import packed_gemm, spin
 from runner.jit import compiled
 from runner.simd import pow2, prefer_wide_vectors
 
+F32 = np.float32
 # A float32 constant: float32 arrays stay float32 throughout, as in the NumPy path, and
 # float64 ones promote it exactly.
-HALF = np.float32(0.5)
+HALF = F32(0.5)
 
 # `step` must vectorise: numpy's error model drops the division-by-zero checks that would
 # stop it, and contracting a*b+c into one fused multiply-add shortens _tanh's polynomials.
@@ -70,10 +71,9 @@ def _tanh64(x):
     return t if x > 0.0 else (-t if x < 0.0 else x)  # x itself for -0.0, 0.0 and NaN
 
 
-F32 = np.float32
 # tanh(x) = x P(x^2) / Q(x^2) on [-9.1, 9.1]: of the rational functions with P of degree 5
-# and Q of degree 4, the one of least maximum relative error there (1.4e-9), rounded to
-# float32; fitted by tests/tanh_fit.py. tanh rounds to 1 in float32 from 9.02 on.
+# and Q of degree 4, the one of least maximum relative error there (1.4e-9; 3e-8 once
+# rounded to float32), fitted by tests/tanh_fit.py.
 TANH32_P = tuple(
     F32(c)
     for c in (
@@ -95,15 +95,20 @@ TANH32_Q = tuple(
         1.280708602280356e-06,
     )
 )
-TANH32_CLAMP = F32(9.1)
+TANH32_FIT_END = 9.1
+# From here on, _tanh32 is +-1: 4 units in the last place from tanh(7.95) rounded, which is
+# 1 from 9.011 on. Further on, the rational function rounds to values above 1 (from 8.08).
+TANH32_CLAMP = F32(7.95)
 
 
 def _tanh32(x):
-    """tanh(x) in float32, within 5 units in the last place of float64 tanh rounded (every
-    float32 from 0 to 10 checked): the rational function of TANH32_P and TANH32_Q, and
-    from 9.1 on, 1. Eleven multiply-adds and a division, without the exponential (as
-    Eigen and XNNPACK compute it): :func:`_tanh64`'s way in float32, within 2 units, made
-    the element-wise step take 1.6x as long.
+    """tanh(x) in float32: the rational function of TANH32_P and TANH32_Q, and from
+    TANH32_CLAMP on, 1. Trying every float32 from 0 to 10, it is within 5 units in the
+    last place of float64 tanh rounded where multiply-adds are fused, 6 where not (a CPU
+    without FMA, or NUMBA_CPU_NAME=generic), and never above 1 either way. Eleven
+    multiply-adds and a division, without the exponential (the form Eigen and XNNPACK
+    use): :func:`_tanh64`'s way in float32, within 2 units, made the element-wise step
+    take 1.4x as long.
     """
     if x >= TANH32_CLAMP:
         return F32(1.0)
@@ -186,7 +191,7 @@ def step(gates, hU, b, c_prev, acts, C, H, lo, hi):
     lo, hi : int
         The hidden units; 0 and h for all of them.
     """
-    prefer_wide_vectors()  # 1.3x to 1.4x faster in float32 with AVX-512
+    prefer_wide_vectors()  # with AVX-512: 1.4x (float64) to 1.6x (float32) faster
     h, k = gates.shape[1] // 4, hi - lo
     for r in range(gates.shape[0]):
         # Each block's pre-activations and activations in one loop, the values in
