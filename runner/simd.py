@@ -1,5 +1,6 @@
 """SIMD vectors in numba: a vector type, the five operations a matrix product needs,
-``pow2`` for the compiled tanh, and ``prefer_wide_vectors`` for the loops LLVM vectorises.
+``pow2`` for the compiled float64 tanh, and ``prefer_wide_vectors`` for the loops LLVM
+vectorises.
 
 numba vectorises loops by itself, but it cannot be told to keep sixteen running sums in
 registers through a loop, which is what makes a matrix product fast
@@ -13,8 +14,9 @@ variable, it lives in a register.
 - ``vsplat(a, i)``: element ``i`` of ``a``'s memory, in every lane.
 - ``vfma(x, y, z)``: ``x * y + z`` in each lane, rounded once.
 - ``pow2(n)``: ``2.0 ** n`` for a whole number n in a float, from its bits (a scalar).
-- ``prefer_wide_vectors()``: the calling function's loops are vectorised with 512-bit
-  vectors where the CPU has them.
+- ``prefer_wide_vectors()``: the loops of the function that calls it are vectorised with
+  512-bit vectors where the CPU has them. Call it in that function itself: a helper's
+  call marks the helper, unless numba inlines it (``inline="always"``).
 
 Nothing checks bounds: the caller keeps every index inside the buffer.
 
