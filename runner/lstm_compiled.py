@@ -96,8 +96,8 @@ TANH32_Q = tuple(
     )
 )
 TANH32_FIT_END = 9.1
-# From here on, _tanh32 is +-1: 4 units in the last place from tanh(7.95) rounded, which is
-# 1 from 9.011 on. Further on, the rational function rounds to values above 1 (from 8.08).
+# From here on _tanh32 returns +-1, 4 units in the last place from tanh(7.95) rounded (which
+# is 1 from 9.011 on): from 8.08 on, the rational function would round to values above 1.
 TANH32_CLAMP = F32(7.95)
 
 
