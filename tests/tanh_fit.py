@@ -61,7 +61,7 @@ def float32_errors(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def main() -> None:
     end = int(np.float32(10).view(np.uint32))
-    worst, above_1 = 0, 0
+    worst, at, above_1 = -1, 0.0, 0
     for start in range(0, end + 1, 1 << 24):
         x = np.arange(start, min(start + (1 << 24), end + 1), dtype=np.uint32).view(np.float32)
         got, steps = float32_errors(x)
