@@ -106,39 +106,42 @@ def _product(a, panels, c):
     M, K = a.shape
     n_panels, _, width = panels.shape
     N = c.shape[1]
-    ldc = c.strides[0] // c.itemsize
-    tiles = np.empty((ROW_BLOCK // TILE_ROWS, DEPTH_BLOCK, TILE_ROWS), a.dtype)  # A's, by k
+    lda, ldc = a.strides[0] // a.itemsize, c.strides[0] // c.itemsize
+    # The tiles read A where it is. Rows left over after the whole tiles: a single one runs
+    # on its own; more run as a tile padded with zero rows (computing those, then dropping
+    # them, costs less than reading B once more for each row), from a copy.
+    whole_tiles, left = divmod(M, TILE_ROWS)
+    spare = np.zeros((TILE_ROWS, K), a.dtype)  # (8, K): the rows left over, then zeros
+    if left > 1:
+        spare[:left] = a[M - left :]
     last = np.empty((TILE_ROWS, width), c.dtype)  # a tile that C has not the room for
     for m0 in range(0, M, ROW_BLOCK):
         m1 = min(m0 + ROW_BLOCK, M)
-        # Tiles of 8 rows, and a last one of fewer if more than one is left over: computing
-        # its spare rows (zeros), then dropping them, costs less than reading B once more
-        # for each row. A single row left over runs on its own.
-        whole_tiles, left = divmod(m1 - m0, TILE_ROWS)
-        n_tiles = whole_tiles + (left > 1)
+        tiles_end = min(m1, whole_tiles * TILE_ROWS)
+        padded = left > 1 and m1 == M
         for k0 in range(0, K, DEPTH_BLOCK):
             depth, add = min(DEPTH_BLOCK, K - k0), k0 > 0  # later blocks add to the sums
-            for t in range(n_tiles):  # (rows, depth) -> (depth, 8): a tile's rows side by side
-                i = m0 + t * TILE_ROWS
-                rows = min(TILE_ROWS, m1 - i)
-                tiles[t, :depth, :rows] = a[i : i + rows, k0 : k0 + depth].T
-                tiles[t, :depth, rows:] = 0
             for p in range(n_panels):
                 j0, b_at = p * width, (p * K + k0) * width
                 cols = min(width, N - j0)
-                for t in range(n_tiles):
-                    i = m0 + t * TILE_ROWS
-                    rows = min(TILE_ROWS, m1 - i)
-                    a_at = t * DEPTH_BLOCK * TILE_ROWS
-                    if rows == TILE_ROWS and cols == width:
-                        _tile_8(tiles, a_at, panels, b_at, depth, c, i * ldc + j0, ldc, add)
+                for i in range(m0, tiles_end, TILE_ROWS):
+                    if cols == width:
+                        _tile_8(
+                            a, i * lda + k0, lda, panels, b_at, depth, c, i * ldc + j0, ldc, add
+                        )
                         continue
                     if add:
-                        last[:rows, :cols] = c[i : i + rows, j0 : j0 + cols]
-                    _tile_8(tiles, a_at, panels, b_at, depth, last, 0, width, add)
-                    c[i : i + rows, j0 : j0 + cols] = last[:rows, :cols]
-                if left == 1:
-                    i = m1 - 1
+                        last[:, :cols] = c[i : i + TILE_ROWS, j0 : j0 + cols]
+                    _tile_8(a, i * lda + k0, lda, panels, b_at, depth, last, 0, width, add)
+                    c[i : i + TILE_ROWS, j0 : j0 + cols] = last[:, :cols]
+                if padded:
+                    i = M - left
+                    if add:
+                        last[:left, :cols] = c[i:, j0 : j0 + cols]
+                    _tile_8(spare, k0, K, panels, b_at, depth, last, 0, width, add)
+                    c[i:, j0 : j0 + cols] = last[:left, :cols]
+                elif left == 1 and m1 == M:
+                    i = M - 1
                     if cols == width:
                         _tile_1(a[i], k0, panels, b_at, depth, c, i * ldc + j0, add)
                         continue
@@ -171,9 +174,9 @@ def _madd(a, at, b0, b1, s0, s1):
 
 
 @numba.njit
-def _tile_8(tiles, a_at, panels, b_at, depth, c, c_at, ldc, add):
-    """8 rows of C by one panel: A's tile from flat index ``a_at`` of ``tiles`` (8 values
-    per k), ``depth`` rows of the panel from ``b_at``; C from ``c_at``, row stride ``ldc``."""
+def _tile_8(a, a_at, lda, panels, b_at, depth, c, c_at, ldc, add):
+    """8 rows of C by one panel: A's rows from flat index ``a_at`` of ``a``, row stride
+    ``lda``; ``depth`` rows of the panel from ``b_at``; C from ``c_at``, row stride ``ldc``."""
     width = panels.shape[2]
     half = width // 2
     s00, s01 = _sums(c, c_at, half, add)
@@ -186,15 +189,15 @@ def _tile_8(tiles, a_at, panels, b_at, depth, c, c_at, ldc, add):
     s70, s71 = _sums(c, c_at + 7 * ldc, half, add)
     for _ in range(depth):
         b0, b1 = vload(panels, b_at), vload(panels, b_at + half)
-        s00, s01 = _madd(tiles, a_at, b0, b1, s00, s01)
-        s10, s11 = _madd(tiles, a_at + 1, b0, b1, s10, s11)
-        s20, s21 = _madd(tiles, a_at + 2, b0, b1, s20, s21)
-        s30, s31 = _madd(tiles, a_at + 3, b0, b1, s30, s31)
-        s40, s41 = _madd(tiles, a_at + 4, b0, b1, s40, s41)
-        s50, s51 = _madd(tiles, a_at + 5, b0, b1, s50, s51)
-        s60, s61 = _madd(tiles, a_at + 6, b0, b1, s60, s61)
-        s70, s71 = _madd(tiles, a_at + 7, b0, b1, s70, s71)
-        a_at += TILE_ROWS
+        s00, s01 = _madd(a, a_at, b0, b1, s00, s01)
+        s10, s11 = _madd(a, a_at + lda, b0, b1, s10, s11)
+        s20, s21 = _madd(a, a_at + 2 * lda, b0, b1, s20, s21)
+        s30, s31 = _madd(a, a_at + 3 * lda, b0, b1, s30, s31)
+        s40, s41 = _madd(a, a_at + 4 * lda, b0, b1, s40, s41)
+        s50, s51 = _madd(a, a_at + 5 * lda, b0, b1, s50, s51)
+        s60, s61 = _madd(a, a_at + 6 * lda, b0, b1, s60, s61)
+        s70, s71 = _madd(a, a_at + 7 * lda, b0, b1, s70, s71)
+        a_at += 1
         b_at += width
     _store(c, c_at, half, s00, s01)
     _store(c, c_at + ldc, half, s10, s11)
