@@ -36,9 +36,10 @@ if TYPE_CHECKING:
     from runner.packed_gemm import PackedMatrix
 
 
-@dataclass
+@dataclass(frozen=True)
 class Weights:
-    """The notebook's parameters.
+    """The notebook's parameters. Frozen, as what is computed from them once (packed U,
+    its halves, the input bound) is kept; ``astype`` and the constructor make new ones.
 
     Attributes
     ----------

@@ -321,6 +321,14 @@ def test_forward_checks_the_state_and_the_buffers():
     assert lstm.forward(x[:0], w, np.zeros((4, 2)), np.zeros((4, 2))).H.shape == (0, 4, 2)
 
 
+def test_weights_cannot_be_reassigned_under_what_is_computed_from_them():
+    """Packed U, its halves and the input bound are computed once and kept."""
+    w = lstm.init_weights(UniformInit(), 3, 70, np.random.RandomState(0))
+    _ = w.packed_U, w.input_bound
+    with pytest.raises(AttributeError):
+        w.U = np.zeros_like(w.U)
+
+
 def test_the_compiled_loop_runs_where_numba_can_cache_nowhere():
     """A read-only install with no home: numba finds no cache directory, and the loop is
     compiled in the process instead of failing at import. Simulated with no locators."""
