@@ -111,14 +111,15 @@ def _product(a, panels, c):
     # on its own; more run as a tile padded with zero rows (computing those, then dropping
     # them, costs less than reading B once more for each row), from a copy.
     whole_tiles, left = divmod(M, TILE_ROWS)
-    spare = np.zeros((TILE_ROWS, K), a.dtype)  # (8, K): the rows left over, then zeros
-    if left > 1:
+    padded = left > 1
+    spare = np.zeros((TILE_ROWS, K if padded else 0), a.dtype)  # (8, K): those, then zeros
+    if padded:
         spare[:left] = a[M - left :]
     last = np.empty((TILE_ROWS, width), c.dtype)  # a tile that C has not the room for
     for m0 in range(0, M, ROW_BLOCK):
         m1 = min(m0 + ROW_BLOCK, M)
         tiles_end = min(m1, whole_tiles * TILE_ROWS)
-        padded = left > 1 and m1 == M
+        last_block = m1 == M
         for k0 in range(0, K, DEPTH_BLOCK):
             depth, add = min(DEPTH_BLOCK, K - k0), k0 > 0  # later blocks add to the sums
             for p in range(n_panels):
@@ -134,13 +135,13 @@ def _product(a, panels, c):
                         last[:, :cols] = c[i : i + TILE_ROWS, j0 : j0 + cols]
                     _tile_8(a, i * lda + k0, lda, panels, b_at, depth, last, 0, width, add)
                     c[i : i + TILE_ROWS, j0 : j0 + cols] = last[:, :cols]
-                if padded:
+                if padded and last_block:
                     i = M - left
                     if add:
                         last[:left, :cols] = c[i:, j0 : j0 + cols]
                     _tile_8(spare, k0, K, panels, b_at, depth, last, 0, width, add)
                     c[i:, j0 : j0 + cols] = last[:left, :cols]
-                elif left == 1 and m1 == M:
+                elif left == 1 and last_block:
                     i = M - 1
                     if cols == width:
                         _tile_1(a[i], k0, panels, b_at, depth, c, i * ldc + j0, add)
