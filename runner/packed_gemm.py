@@ -6,8 +6,9 @@ at 60-80% of its own rate for large products (125-165 against 200 GFLOP/s in flo
 machine of README's figures). Here B is packed once into panels of two vectors' width,
 and the product runs tiles of 8 rows by one panel, their 16 vectors of running sums held in
 registers through the loop over k (:mod:`runner.simd`): 1.1x to 1.5x OpenBLAS's speed at
-those shapes. The input products (``x_t·W`` for thousands of rows at once) stay with BLAS,
-which is faster there.
+those shapes. The input products (``x_t·W`` for thousands of rows at once) stay with BLAS:
+this kernel is faster there only where the depth d is at most DEPTH_BLOCK (1.0x to 1.4x;
+0.9x at d = 1024), and at the medium size that changed nothing measurable in the pass.
 
 Every element of C is one chain of fused multiply-adds over k in order, so its bits do not
 depend on which rows or columns are computed with it (BLAS computes one-row products
