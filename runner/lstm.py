@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 class Weights:
     """The notebook's parameters. Frozen, as what is computed from them once (packed U,
     its halves, the input bound) is kept; ``astype`` and the constructor make new ones.
+    Editing the arrays in place would go unseen: make new Weights instead.
 
     Attributes
     ----------

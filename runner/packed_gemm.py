@@ -7,8 +7,8 @@ machine of README's figures). Here B is packed once into panels of two vectors' 
 and the product runs tiles of 8 rows by one panel, their 16 vectors of running sums held in
 registers through the loop over k (:mod:`runner.simd`): 1.1x to 1.5x OpenBLAS's speed at
 those shapes. The input products (``x_t·W`` for thousands of rows at once) stay with BLAS:
-this kernel is faster there only where the depth d is at most DEPTH_BLOCK (1.0x to 1.4x;
-0.9x at d = 1024), and at the medium size that changed nothing measurable in the pass.
+this kernel was 1.0x to 1.4x its speed there at the depths d <= 256 timed, 0.9x at
+d = 1024, and at README's medium size it made the whole pass only 0 to 3% faster.
 
 Every element of C is one chain of fused multiply-adds over k in order, so its bits do not
 depend on which rows or columns are computed with it (BLAS computes one-row products
@@ -103,7 +103,8 @@ def matmul(a: np.ndarray, b: PackedMatrix, out: np.ndarray) -> None:
 
 @compiled
 def _product(a, panels, c):
-    """``c = a·B`` from B's panels; shapes as in :func:`matmul`."""
+    """``c = a·B`` from B's panels; shapes and layouts as :func:`matmul` checks them (each
+    row contiguous, ``c`` apart from ``a``)."""
     M, K = a.shape
     n_panels, _, width = panels.shape
     N = c.shape[1]

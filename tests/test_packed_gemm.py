@@ -11,8 +11,9 @@ needs_kernel = pytest.mark.skipif(
 
 # (M, K, N): tiles of 8 rows, and rows left over (one runs on its own, more in a tile padded
 # with zeros), depths past DEPTH_BLOCK (256) in one to three blocks, whole panels and a
-# narrower last one (a panel is 32 float32 or 16 float64 columns), rows past ROW_BLOCK (64),
-# and the recurrence's own shapes.
+# narrower last one (a panel is 32 float32 or 16 float64 columns), rows past ROW_BLOCK (64)
+# with none, one or more whole tiles before the rows left over, and the recurrence's own
+# shapes.
 SHAPES = [
     (1, 1, 1),
     (7, 3, 5),
@@ -20,6 +21,9 @@ SHAPES = [
     (9, 257, 33),
     (17, 513, 100),
     (70, 600, 48),
+    (73, 257, 33),
+    (77, 300, 40),
+    (136, 40, 20),
     (32, 256, 1024),
     (3, 1000, 17),
 ]
@@ -67,19 +71,23 @@ def test_a_rows_bits_do_not_depend_on_the_rows_and_columns_beside_it(dtype):
 
 
 @needs_kernel
-def test_rows_of_a_larger_array_and_the_output_rows_may_be_strided():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(12, 40, 50), (17, 300, 50)])
+def test_rows_of_a_larger_array_and_the_output_rows_may_be_strided(shape, dtype):
     """The forward pass multiplies rows of its state buffers: views whose rows are
-    contiguous but further apart."""
-    a, b = _operands((12, 40, 50), np.float64)
-    wide_a = np.zeros((12, 90))
-    wide_a[:, 5:45] = a
-    wide_out = np.full((12, 80), np.nan)
-    packed_gemm.matmul(wide_a[:, 5:45], packed_gemm.pack(b), wide_out[:, 10:60])
-    want = np.empty((12, 50))
+    contiguous but further apart. The tiles read A in place, so nothing beside the view
+    (NaN here) may reach the product."""
+    M, K, N = shape
+    a, b = _operands(shape, dtype)
+    wide_a = np.full((M, K + 50), np.nan, dtype)
+    wide_a[:, 5 : 5 + K] = a
+    wide_out = np.full((M, N + 30), np.nan, dtype)
+    packed_gemm.matmul(wide_a[:, 5 : 5 + K], packed_gemm.pack(b), wide_out[:, 10 : 10 + N])
+    want = np.empty((M, N), dtype)
     packed_gemm.matmul(a, packed_gemm.pack(b), want)
-    assert np.array_equal(wide_out[:, 10:60], want)
+    assert np.array_equal(wide_out[:, 10 : 10 + N], want)
     assert np.isnan(wide_out[:, :10]).all()
-    assert np.isnan(wide_out[:, 60:]).all()
+    assert np.isnan(wide_out[:, 10 + N :]).all()
 
 
 def test_without_the_kernel_it_is_numpys_matmul(monkeypatch):
