@@ -167,7 +167,7 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
     out : numpy.ndarray
         Output, shape (N, 4h).
     """
-    big = np.finfo(out.dtype).max / 4
+    big = float(np.finfo(out.dtype).max) / 4  # a Python float: compared as float64
     x_max = max(float(x.max()), -float(x.min())) if x.size else 0.0
     if x_max * w.input_bound < big:
         np.matmul(x, w.W, out=out)

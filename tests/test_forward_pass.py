@@ -109,6 +109,16 @@ def test_sigmoid_neither_overflows_nor_warns(make_config, tmp_path, value, hidde
     assert ((f_t >= 0) & (f_t <= 1)).all()
 
 
+def test_float32_inputs_near_their_range_saturate_without_a_warning():
+    """Warnings are errors in this suite: whether x·W could overflow is asked in float64
+    (in float32 the question itself overflowed, and NumPy warned)."""
+    w = lstm.init_weights(UniformInit(), 40, 3, np.random.RandomState(0)).astype(np.float32)
+    x = np.full((2, 40), 1e38, np.float32)  # (N, d)
+    out = np.empty((2, 12), np.float32)
+    lstm._project_inputs(x, w, out)
+    assert np.abs(out).max() == np.finfo(np.float32).max / 4
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("batch", "hidden", "features"), [(1, 2, 1), (4, 16, 3), (2, 40, 5)])
 def test_both_recurrences_agree(batch, hidden, features, dtype):
