@@ -1,4 +1,4 @@
-"""SIMD vectors in numba: a vector type, the five operations a matrix product needs,
+"""SIMD vectors in numba: a vector type, the six operations a matrix product needs,
 ``pow2`` for the compiled float64 tanh, and ``prefer_wide_vectors`` for the loops LLVM
 vectorises.
 
@@ -13,6 +13,8 @@ variable, it lives in a register.
   ``a``'s memory (the buffer's, whatever ``a``'s shape and strides).
 - ``vsplat(a, i)``: element ``i`` of ``a``'s memory, in every lane.
 - ``vfma(x, y, z)``: ``x * y + z`` in each lane, rounded once.
+- ``prefetch(a, i)``: bring the cache line of element ``i`` of ``a``'s memory into L2, to
+  be read soon (a hint: no number changes).
 - ``pow2(n)``: ``2.0 ** n`` for a whole number n in a float, from its bits (a scalar).
 - ``prefer_wide_vectors()``: the loops of the function that calls it are vectorised with
   512-bit vectors where the CPU has them. Call it in that function itself: a helper's
@@ -116,6 +118,25 @@ def vfma(typingctx, x, y, z):
         return builder.call(fma, args)
 
     return x(x, y, z), codegen
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    def codegen(context, builder, sig, args):
+        address = element_address(context, builder, sig.args[0], *args)
+        byte_pointer = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        # (address, 0: for a read, 2: locality, kept in L2, 1: data, not instructions)
+        flags = [ir.Constant(i32, f) for f in (0, 2, 1)]
+        builder.call(fn, [builder.bitcast(address, byte_pointer), *flags])
+        return context.get_dummy_value()
+
+    return types.none(array, index), codegen
 
 
 @intrinsic
