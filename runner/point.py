@@ -19,9 +19,11 @@ from runner.validation import check
 # memory of a run does not grow with the sequence's length.
 CHUNK_BYTES = 4 * 2**20
 # But a chunk has at least this many steps where its buffers stay under MAX_CHUNK_BYTES:
-# the forward pass's input product and its threads cost the same per call, and with one or
-# two steps a call they made a medium or large point some 1.5x slower (bench.forward sizes).
-MIN_CHUNK_STEPS = 8
+# each call of the forward pass costs some 0.3 ms beyond its steps (its threads' two
+# meetings, the input product's smaller blocks), and in chunks of 8 steps a medium point's
+# forward pass took 1.18x to 1.22x its time in one call in float32, 1.07x in float64; in
+# chunks of 32, 1.02x to 1.03x and 1.00x (bench.forward sizes, 100 steps).
+MIN_CHUNK_STEPS = 32
 MAX_CHUNK_BYTES = 64 * 2**20
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from runner import names
-from runner.point import run
+from runner.point import CHUNK_BYTES, MAX_CHUNK_BYTES, MIN_CHUNK_STEPS, chunk_steps, run
 
 LONG = ["sequence=random", "sequence.length=50", "sequence.features=2", "hidden=3", "batch_size=2"]
 
@@ -53,3 +53,18 @@ def test_float32_halves_the_table_and_agrees_with_float64(make_config, tmp_path,
         assert_allclose(np.stack(f32[column]), np.stack(f64[column]), rtol=1e-4, atol=1e-5)
     size = {d: (tmp_path / d / names.TABLE_FILE).stat().st_size for d in ("f32", "f64")}
     assert size["f32"] < 0.6 * size["f64"]
+
+
+@pytest.mark.parametrize(
+    ("batch", "hidden", "features", "dtype", "steps"),
+    [
+        (1, 16, 1, np.float64, CHUNK_BYTES // ((10 * 16 + 1) * 8)),  # many small steps
+        (64, 256, 256, np.float32, MIN_CHUNK_STEPS),  # bench.forward's medium size
+        (64, 1024, 1024, np.float32, MAX_CHUNK_BYTES // (64 * (10 * 1024 + 1024) * 4)),
+        (1, 2**22, 1, np.float64, 1),  # a step larger than MAX_CHUNK_BYTES
+    ],
+)
+def test_a_chunk_fills_its_bytes_and_is_long_enough_to_be_fast(
+    batch, hidden, features, dtype, steps
+):
+    assert chunk_steps(batch, hidden, features, dtype) == steps
