@@ -7,8 +7,9 @@ machine of README's figures). Here B is packed once into panels of two vectors' 
 and the product runs tiles of 8 rows by one panel, their 16 vectors of running sums held in
 registers through the loop over k (:mod:`runner.simd`): 1.1x to 1.5x OpenBLAS's speed at
 those shapes. The input products (``x_t·W`` for thousands of rows at once) stay with BLAS:
-this kernel was 1.0x to 1.4x its speed there at the depths d <= 256 timed, 0.9x at
-d = 1024, and at README's medium size it made the whole pass only 0 to 3% faster.
+there this kernel ranged from 0.7x to 1.1x its time at the depths d <= 256 timed, 1.06x
+at d = 1024 (float32, two threads), and at README's medium size it made the whole pass no
+faster (0.99x to 1.06x the time, six runs in one process).
 
 A panel's slice of DEPTH_BLOCK rows is read from L1 by every tile of a block of rows but the
 first. Where B is larger than L2 (U at hidden=1024: 8 MB for each thread), that first tile
