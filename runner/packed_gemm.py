@@ -24,7 +24,9 @@ depend on which rows or columns are computed with it (BLAS computes one-row prod
 another way, and rounds otherwise).
 
 The kernel is written for AVX-512's 32 vector registers; on other CPUs (:func:`kernel_runs`),
-:func:`matmul` is NumPy's.
+:func:`matmul` is NumPy's. numba's disk cache knows a kernel's own file only: after changing
+this one, delete ``runner/__pycache__/*.nb[ci]``, or :mod:`runner.lstm_compiled`'s kernels
+keep its old code.
 """
 
 import functools
@@ -38,8 +40,8 @@ from runner.jit import compiled
 from runner.simd import VECTOR_BYTES, prefetch, vfma, vload, vsplat, vstore, vzero
 
 TILE_ROWS = 8  # rows of a tile: 8 x 2 vectors of sums, 2 of B, 1 of A: 19 of 32 registers
-DEPTH_BLOCK = 256  # k per pass over a panel: 256 x 2 vectors of B, 32 KiB, stay in L1
-ROW_BLOCK = 64  # rows per pass over every panel: 64 x 256 of A, 64 KiB (float32), stay in L2
+DEPTH_BLOCK = 256  # k per slice of a panel: 256 x 2 vectors of B, 32 KiB, read from L1
+ROW_BLOCK = 64  # rows per pass down every panel: 64 x K of A, read from L2 for each panel
 
 
 @functools.cache
@@ -131,19 +133,22 @@ def _product(a, panels, c):
     for m0 in range(0, M, ROW_BLOCK):
         m1 = min(m0 + ROW_BLOCK, M)
         tiles_end = min(m1, whole_tiles * TILE_ROWS)
-        n_tiles = max(tiles_end - m0, 0) // TILE_ROWS
         last_block = m1 == M
+        n_tiles = (tiles_end - m0) // TILE_ROWS + int(padded and last_block)
         for p in range(n_panels):
             j0 = p * width
             cols = min(width, N - j0)
             for k0 in range(0, K, DEPTH_BLOCK):
                 depth, add = min(DEPTH_BLOCK, K - k0), k0 > 0  # later blocks add to the sums
                 b_at = (p * K + k0) * width
-                # Each tile brings its share of the next slice (the next k block, or the
-                # next panel's first) into L2, for the first tile to read there.
+                # Each tile (the padded one too) brings its share of what the tiles read
+                # next (the next k block's slice, or the next panel's first) into L2, where
+                # the first tile over it finds it. One prefetch a k: with 8 tiles, a new
+                # line every 4 k and the same line in between (cheaper than a branch in the
+                # loop); a tile alone fetches every other line.
                 ahead = b_at + depth * width
                 share = min(depth * width, panels.size - ahead) // max(n_tiles, 1)
-                if share == 0:  # the last slice: nothing comes next
+                if share == 0:  # the panels' last slice
                     ahead = b_at
                 ahead_step = min(share // depth, line)
                 for i in range(m0, tiles_end, TILE_ROWS):
@@ -159,19 +164,20 @@ def _product(a, panels, c):
                     c[i : i + TILE_ROWS, j0 : j0 + cols] = last[:, :cols]
                 if padded and last_block:
                     i = M - left
+                    pf = (ahead + (n_tiles - 1) * share, ahead_step)
                     if add:
                         last[:left, :cols] = c[i:, j0 : j0 + cols]
-                    _tile_8(spare, k0, K, panels, b_at, depth, last, 0, width, add, (b_at, 0))
+                    _tile_8(spare, k0, K, panels, b_at, depth, last, 0, width, add, pf)
                     c[i:, j0 : j0 + cols] = last[:left, :cols]
                 elif left == 1 and last_block:
                     i = M - 1
                     if cols == width:
                         _tile_1(a[i], k0, panels, b_at, depth, c, i * ldc + j0, add)
-                        continue
-                    if add:
-                        last[0, :cols] = c[i, j0 : j0 + cols]
-                    _tile_1(a[i], k0, panels, b_at, depth, last, 0, add)
-                    c[i, j0 : j0 + cols] = last[0, :cols]
+                    else:
+                        if add:
+                            last[0, :cols] = c[i, j0 : j0 + cols]
+                        _tile_1(a[i], k0, panels, b_at, depth, last, 0, add)
+                        c[i, j0 : j0 + cols] = last[0, :cols]
 
 
 @numba.njit

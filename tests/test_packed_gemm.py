@@ -90,6 +90,49 @@ def test_rows_of_a_larger_array_and_the_output_rows_may_be_strided(shape, dtype)
     assert np.isnan(wide_out[:, 10 + N :]).all()
 
 
+@needs_kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_tiles_prefetch_inside_the_panels_and_cover_the_next_slice(monkeypatch, dtype):
+    """A prefetch never faults, so a stray one would pass every other test: here each
+    tile's prefetches (``_product``'s Python code, the tiles compiled) are checked to stay
+    within the panels and, with 8 tiles, to fetch every line of the next slice."""
+    shapes = [(1, 1, 1), (2, 3, 5), (7, 300, 33), (64, 512, 64), (73, 513, 17), (136, 40, 70)]
+    cases = []
+    for shape in shapes:  # compiled first: numba would compile the patched tile below
+        a, b = _operands(shape, dtype)
+        panels = packed_gemm.pack(b).panels
+        want = np.empty((shape[0], shape[2]), dtype)
+        packed_gemm._product(a, panels, want)
+        cases.append((a, panels, want))
+    lines = 64 // np.dtype(dtype).itemsize  # elements of a cache line
+    fetched = {}  # a slice's first element -> the lines fetched while the tiles read it
+    tile_8 = packed_gemm._tile_8
+
+    def checked(a, a_at, lda, panels, b_at, depth, c, c_at, ldc, add, pf):
+        at, step = pf
+        assert at >= 0
+        assert at + (depth - 1) * step < panels.size
+        fetched.setdefault(b_at, set()).update((at + k * step) // lines for k in range(depth))
+        return tile_8(a, a_at, lda, panels, b_at, depth, c, c_at, ldc, add, pf)
+
+    monkeypatch.setattr(packed_gemm, "_tile_8", checked)
+    for shape, (a, panels, want) in zip(shapes, cases, strict=True):
+        fetched.clear()
+        out = np.empty_like(want)
+        packed_gemm._product.py_func(a, panels, out)
+        assert np.array_equal(out, want), shape
+    # (64, 512, 64), 8 tiles, 2 slices a panel: each slice but the last is fetched whole
+    a, panels, _ = cases[3]
+    fetched.clear()
+    packed_gemm._product.py_func(a, panels, np.empty((64, 64), dtype))
+    slice_lines = 256 * panels.shape[2] // lines
+    assert len(fetched) == 2 * panels.shape[0]
+    for b_at, got in fetched.items():
+        after = b_at // lines + slice_lines
+        if after < panels.size // lines:
+            assert got == set(range(after, after + slice_lines)), b_at
+
+
 def test_without_the_kernel_it_is_numpys_matmul(monkeypatch):
     monkeypatch.setattr(packed_gemm, "kernel_runs", lambda: False)
     a, b = _operands((9, 257, 33), np.float64)

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from runner import names
-from runner.point import CHUNK_BYTES, MAX_CHUNK_BYTES, MIN_CHUNK_STEPS, chunk_steps, run
+from runner.point import chunk_steps, run
 
 LONG = ["sequence=random", "sequence.length=50", "sequence.features=2", "hidden=3", "batch_size=2"]
 
@@ -58,10 +58,12 @@ def test_float32_halves_the_table_and_agrees_with_float64(make_config, tmp_path,
 @pytest.mark.parametrize(
     ("batch", "hidden", "features", "dtype", "steps"),
     [
-        (1, 16, 1, np.float64, CHUNK_BYTES // ((10 * 16 + 1) * 8)),  # many small steps
-        (64, 256, 256, np.float32, MIN_CHUNK_STEPS),  # bench.forward's medium size
-        (64, 1024, 1024, np.float32, MAX_CHUNK_BYTES // (64 * (10 * 1024 + 1024) * 4)),
-        (1, 2**22, 1, np.float64, 1),  # a step larger than MAX_CHUNK_BYTES
+        (1, 16, 1, np.float64, 3256),  # 4 MiB of steps of 1,288 bytes
+        (64, 256, 256, np.float32, 32),  # bench.forward's medium size: at least 32 steps
+        (64, 256, 256, np.float64, 32),
+        (64, 1024, 1024, np.float32, 23),  # the large size: as many as 64 MiB holds
+        (64, 1024, 1024, np.float64, 11),
+        (1, 2**22, 1, np.float64, 1),  # a step larger than 64 MiB
     ],
 )
 def test_a_chunk_fills_its_bytes_and_is_long_enough_to_be_fast(
