@@ -10,10 +10,6 @@ Two kernels, both with :mod:`runner.lstm`'s equations and :func:`_tanh`, our own
   ``h_{t-1}·U`` is computed (:mod:`runner.packed_gemm`): one vectorised pass over the
   gates instead of ten ufunc passes, and without the GIL, so two halves of the work (of
   the batch, or of the hidden units) can run in two threads.
-
-numba's disk cache checks this file alone: the code these kernels take in from
-:mod:`runner.packed_gemm`, :mod:`runner.simd` and :mod:`runner.spin` is the code of the
-day this file last changed, until ``runner/__pycache__/*.nb[ci]`` is deleted.
 """
 
 import numba

@@ -24,9 +24,7 @@ depend on which rows or columns are computed with it (BLAS computes one-row prod
 another way, and rounds otherwise).
 
 The kernel is written for AVX-512's 32 vector registers; on other CPUs (:func:`kernel_runs`),
-:func:`matmul` is NumPy's. numba's disk cache knows a kernel's own file only: after changing
-this one, delete ``runner/__pycache__/*.nb[ci]``, or :mod:`runner.lstm_compiled`'s kernels
-keep its old code.
+:func:`matmul` is NumPy's.
 """
 
 import functools

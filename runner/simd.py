@@ -21,9 +21,6 @@ variable, it lives in a register.
   call marks the helper, unless numba inlines it (``inline="always"``).
 
 Nothing checks bounds: the caller keeps every index inside the buffer.
-
-numba's disk cache knows a kernel's own file only: after changing this one, delete
-``runner/__pycache__/*.nb[ci]``, or the kernels that use it keep their old code.
 """
 
 from llvmlite import ir
