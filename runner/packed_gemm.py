@@ -40,6 +40,7 @@ from runner.simd import VECTOR_BYTES, prefetch, vfma, vload, vsplat, vstore, vze
 TILE_ROWS = 8  # rows of a tile: 8 x 2 vectors of sums, 2 of B, 1 of A: 19 of 32 registers
 DEPTH_BLOCK = 256  # k per slice of a panel: 256 x 2 vectors of B, 32 KiB, read from L1
 ROW_BLOCK = 64  # rows per pass down every panel: 64 x K of A, read from L2 for each panel
+CACHE_LINE_BYTES = 64  # what a prefetch brings in
 
 
 @functools.cache
@@ -127,7 +128,7 @@ def _product(a, panels, c):
     if padded:
         spare[:left] = a[M - left :]
     last = np.empty((TILE_ROWS, width), c.dtype)  # a tile that C has not the room for
-    line = 64 // a.itemsize  # elements of a cache line
+    line = CACHE_LINE_BYTES // a.itemsize  # elements of a cache line
     for m0 in range(0, M, ROW_BLOCK):
         m1 = min(m0 + ROW_BLOCK, M)
         tiles_end = min(m1, whole_tiles * TILE_ROWS)
