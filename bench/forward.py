@@ -2,15 +2,16 @@
 
 Every size runs every implementation in one process, in three rounds of ``--repeat`` runs
 each (:func:`best_in_turns`), and reports the best times and their ratios, so the
-machine's load hits all alike. torch gets the same
-thread count as NumPy's BLAS and the same weights, remapped to its gate order (i, f, g, o;
-ours is f, i, o, g) with the bias in ``bias_ih`` and zeros in ``bias_hh``; the outputs are
-checked to agree before anything is timed. GFLOP/s counts the two matrix products per step
-and is set against this machine's own matrix-multiply rate for the same dtype. The path is
-the one ``forward`` takes at that size: the compiled loop, or matrix products (``packed``:
-h_{t-1}·U from :mod:`runner.packed_gemm`; ``blas``: from NumPy's, on CPUs without AVX-512)
-with compiled element-wise steps. For the latter, "products alone" times only the runner's
-matrix products (every x_t·W, then T times h_{t-1}·U), in the same halves and threads as
+machine's load hits all alike; beside torch/runner, the lowest and highest of the three
+rounds' own ratios. torch gets the same thread count as NumPy's BLAS and the same weights,
+remapped to its gate order (i, f, g, o; ours is f, i, o, g) with the bias in ``bias_ih``
+and zeros in ``bias_hh``; the outputs are checked to agree before anything is timed.
+GFLOP/s counts the two matrix products per step and is set against this machine's own
+matrix-multiply rate for the same dtype. The path is the one ``forward`` takes at that
+size: the compiled loop, or matrix products (``packed``: h_{t-1}·U from
+:mod:`runner.packed_gemm`; ``blas``: from NumPy's, on CPUs without AVX-512) with compiled
+element-wise steps. For the latter, "products alone" times only the runner's matrix
+products (every x_t·W, then T times h_{t-1}·U), in the same halves and threads as
 ``forward``: what the runner would cost if its element-wise work were free.
 
     pip install -e '.[bench]' && python -m bench.forward [--repeat 5] [--sizes ...]
@@ -70,20 +71,20 @@ def best(fn: Callable[[], object], repeat: int) -> float:
 
 def best_in_turns(
     fns: dict[str, Callable[[], object]], repeat: int, limit: dict[str, int] | None = None
-) -> dict[str, float]:
-    """Each function's best time over ROUNDS rounds; in a round, each runs ``repeat`` times
-    in a row (``limit`` caps slow ones), so it is timed warm, as a user runs it.
+) -> dict[str, list[float]]:
+    """Each function's best time in each of ROUNDS rounds; in a round, each runs ``repeat``
+    times in a row (``limit`` caps slow ones), so it is timed warm, as a user runs it.
 
-    Rounds spread the machine's changing load over all alike. Before each function's turn a
-    pause lets the threads the last one left spinning (OpenBLAS's, torch's OpenMP's) go to
-    sleep: without it, whichever runs next shares the cores with them.
+    Rounds spread the machine's changing load over all alike, and the ratios of one round's
+    times, taken seconds apart, show how far that load moves them. Before each
+    function's turn a pause lets the threads the last one left spinning (OpenBLAS's, torch's
+    OpenMP's) go to sleep: without it, whichever runs next shares the cores with them.
     """
-    times: dict[str, float] = {}
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(ROUNDS):
         for name, fn in fns.items():
             time.sleep(SETTLE_S)
-            runs = (limit or {}).get(name, repeat)
-            times[name] = min(times.get(name, np.inf), best(fn, runs))
+            times[name].append(best(fn, (limit or {}).get(name, repeat)))
     return times
 
 
@@ -181,12 +182,16 @@ def run_size(name: str, dtype: np.dtype, repeat: int, peak: float) -> None:
         fns["products"] = lambda: products_alone(x, w, out)
     if dtype == np.float64:
         fns["notebook"] = lambda: notebook_loop(xb, w.W, w.U, w.b, zeros, zeros)
-    t = best_in_turns(fns, repeat, {"notebook": max(1, repeat // 2) if name != "large" else 1})
+    rounds = best_in_turns(fns, repeat, {"notebook": max(1, repeat // 2) if name != "large" else 1})
+    t = {fn: min(times) for fn, times in rounds.items()}
     t_ours = t["runner"]
+    pairs = zip(rounds["torch"], rounds["runner"], strict=True)
+    by_round = [theirs / ours for theirs, ours in pairs]  # each round's own torch/runner
     line = (
         f"{name:>6} {np.dtype(dtype).name:>7} B={B:<3} h={h:<5} T={T:<5} d={d:<5}"
         f" {'compiled' if compiled else products_path():>8} {t_ours * 1e3:8.2f} ms"
         f"  torch/runner {t['torch'] / t_ours:5.2f}x"
+        f" (rounds {min(by_round):.2f}-{max(by_round):.2f})"
     )
     if "products" in t:
         line += f"  torch/products-alone {t['torch'] / t['products']:5.2f}x"
