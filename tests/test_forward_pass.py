@@ -331,6 +331,24 @@ def test_forward_checks_the_state_and_the_buffers():
     assert lstm.forward(x[:0], w, np.zeros((4, 2)), np.zeros((4, 2))).H.shape == (0, 4, 2)
 
 
+@pytest.mark.parametrize("T", [0, 1, 5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_step_buffers_start_on_a_cache_line(T, dtype):
+    """Steps.empty's buffers are what np.empty would give, each (but an empty one) starting
+    on a 64-byte boundary (NumPy's own start on any 16-byte one), and forward fills them."""
+    B, h = 3, 5
+    steps = lstm.Steps.empty(T, B, h, dtype)
+    shapes = [(T, B, 4 * h), (T, B, 4 * h), (T, B, h), (T, B, h)]
+    for a, shape in zip(steps.arrays, shapes, strict=True):
+        assert (a.shape, a.dtype) == (shape, dtype)
+        assert (a.flags.c_contiguous, a.flags.writeable) == (True, True)
+        assert a.ctypes.data % 64 == 0 or a.size == 0  # an empty one points anywhere
+    w = lstm.init_weights(UniformInit(), 2, h, np.random.RandomState(0)).astype(dtype)
+    x = np.random.RandomState(1).randn(T, B, 2).astype(dtype)
+    zeros = np.zeros((B, h), dtype)
+    assert_allclose(lstm.forward(x, w, zeros, zeros, steps).H, lstm.forward(x, w, zeros, zeros).H)
+
+
 def test_weights_cannot_be_reassigned_under_what_is_computed_from_them():
     """Packed U, its halves and the input bound are computed once and kept."""
     w = lstm.init_weights(UniformInit(), 3, 70, np.random.RandomState(0))
