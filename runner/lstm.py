@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from runner.buffers import line_aligned_empty
 from runner.config import InitConfig, NotebookInit, UniformInit
 
 if TYPE_CHECKING:
@@ -112,21 +113,6 @@ def init_weights(init: InitConfig, d: int, h: int, rng: np.random.RandomState) -
     raise TypeError(f"unknown init preset {type(init).__name__}")  # pragma: no cover
 
 
-BUFFER_ALIGN_BYTES = 64  # where Steps' buffers start: a cache line, and an AVX-512 register
-
-
-def _line_aligned_empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """``np.empty(shape, dtype)``, but starting on a cache line (NumPy's own arrays start on
-    any 16-byte boundary). The compiled kernels' 512-bit loads and stores of a row that
-    starts on a line then each touch one line, not two, and the two threads' halves of the
-    units share fewer lines: ``forward`` took 0.98x to 0.99x the time (medians of 40 to 300
-    runs alternating with NumPy's buffers: medium and large in float32, medium in float64)."""
-    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
-    raw = np.empty(nbytes + BUFFER_ALIGN_BYTES, np.uint8)
-    start = -raw.ctypes.data % BUFFER_ALIGN_BYTES
-    return raw[start : start + nbytes].view(dtype).reshape(shape)
-
-
 @dataclass
 class Steps:
     """What the forward pass computes for T timesteps, time-major.
@@ -150,12 +136,13 @@ class Steps:
 
     @classmethod
     def empty(cls, T: int, B: int, h: int, dtype: np.dtype) -> "Steps":
-        """Uninitialised buffers, each starting on a cache line (:func:`_line_aligned_empty`)."""
+        """Uninitialised buffers, each starting on a cache line
+        (:func:`runner.buffers.line_aligned_empty`)."""
         return cls(
-            _line_aligned_empty((T, B, 4 * h), dtype),
-            _line_aligned_empty((T, B, 4 * h), dtype),
-            _line_aligned_empty((T, B, h), dtype),
-            _line_aligned_empty((T, B, h), dtype),
+            line_aligned_empty((T, B, 4 * h), dtype),
+            line_aligned_empty((T, B, 4 * h), dtype),
+            line_aligned_empty((T, B, h), dtype),
+            line_aligned_empty((T, B, h), dtype),
         )
 
     @property

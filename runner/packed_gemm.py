@@ -34,6 +34,7 @@ import numba
 import numpy as np
 from llvmlite import binding
 
+from runner.buffers import huge_page_empty
 from runner.jit import compiled
 from runner.simd import VECTOR_BYTES, prefetch, vfma, vload, vsplat, vstore, vzero
 
@@ -79,8 +80,9 @@ def pack(b: np.ndarray) -> PackedMatrix:
     n_panels = -(-N // width)
     padded = np.zeros((K, n_panels * width), b.dtype)  # (K, P*w)
     padded[:, :N] = b
-    panels = padded.reshape(K, n_panels, width).transpose(1, 0, 2)  # (P, K, w)
-    return PackedMatrix(b, np.ascontiguousarray(panels))
+    panels = huge_page_empty((n_panels, K, width), b.dtype)  # the recurrence reads it each step
+    panels[:] = padded.reshape(K, n_panels, width).transpose(1, 0, 2)  # (P, K, w)
+    return PackedMatrix(b, panels)
 
 
 def matmul(a: np.ndarray, b: PackedMatrix, out: np.ndarray) -> None:
