@@ -72,6 +72,14 @@ class Weights:
         return packed_gemm.pack(self.U)
 
     @functools.cached_property
+    def packed_W(self) -> "PackedMatrix | None":
+        """W, packed once for the input products where :func:`_times_W` takes the packed
+        kernel; None where BLAS's product is the faster."""
+        from runner import packed_gemm
+
+        return packed_gemm.pack(self.W) if self.W.shape[0] <= packed_gemm.DEPTH_BLOCK else None
+
+    @functools.cached_property
     def unit_halves(self) -> "list[tuple[int, int, PackedMatrix]]":
         """The two halves of the hidden units, each as ``(lo, hi, U_k)``: ``U_k`` holds the
         columns of units lo to hi of each block, f, i, o, g, shape (h, 4k), k = hi - lo."""
@@ -173,13 +181,26 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
     big = float(np.finfo(out.dtype).max) / 4  # a Python float: compared as float64
     x_max = max(float(x.max()), -float(x.min())) if x.size else 0.0
     if x_max * w.input_bound < big:
-        np.matmul(x, w.W, out=out)
+        _times_W(x, w, out)
         return
     scale = 2.0 ** (math.frexp(x_max)[1] - 1)  # 2^e: 1 <= |x_max / scale| < 2
-    np.matmul(x / x.dtype.type(scale), w.W, out=out)
+    _times_W(x / x.dtype.type(scale), w, out)
     with np.errstate(over="ignore"):
         out *= x.dtype.type(scale)
     np.clip(out, -big, big, out=out)
+
+
+def _times_W(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
+    """``out = x·W``, x of W's dtype with contiguous rows. Where d is at most the packed
+    kernel's depth block (:data:`runner.packed_gemm.DEPTH_BLOCK`, 256), with W packed
+    once (:mod:`runner.packed_gemm`; BLAS packs it again on every call); for deeper W, BLAS's
+    product, which was the faster there (bench.forward large, d = 1024: 1.04x the time)."""
+    if w.packed_W is None:
+        np.matmul(x, w.W, out=out)
+    else:
+        from runner import packed_gemm
+
+        packed_gemm.matmul(x, w.packed_W, out)
 
 
 # Up to this batch * hidden size, a step is so little arithmetic that NumPy's per-call cost
@@ -302,7 +323,7 @@ def forward(
     Parameters
     ----------
     x : numpy.ndarray
-        Inputs, shape (T, B, d), time-major, of the weights' dtype.
+        Inputs, shape (T, B, d), time-major; in the weights' dtype (else converted).
     w : Weights
         Parameters with ``W`` (d, 4h), ``U`` (h, 4h), ``b`` (1, 4h).
     h0, c0 : numpy.ndarray
@@ -335,7 +356,7 @@ def forward(
         return steps
     from runner import lstm_compiled, spin  # numba loads only when a run needs it
 
-    x_rows = x.reshape(T * B, d)  # (T*B, d): every timestep's inputs, one product
+    x_rows = np.ascontiguousarray(x, w.U.dtype).reshape(T * B, d)  # (T*B, d): one product
     gate_rows = steps.gates.reshape(T * B, 4 * h)  # (T*B, 4h), a view
     if uses_compiled_loop(B, h):
         _project_inputs(x_rows, w, gate_rows)
@@ -350,6 +371,7 @@ def forward(
     products = [
         functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in _halves(T * B, 2)
     ]
+    _ = w.packed_W  # packed here, once, rather than by both workers at once
     by_units = splits_units(B, h)
     rows = _halves(B, 2)
     parallel = min(threads or blas_threads(), 2 if by_units else len(rows)) > 1

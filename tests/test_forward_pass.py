@@ -120,6 +120,41 @@ def test_float32_inputs_near_their_range_saturate_without_a_warning():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("features", [1, 7, 256, 257])
+@pytest.mark.parametrize("rows", [1, 2, 9, 70])
+def test_input_products_are_x_times_w(rows, features, dtype):
+    """x·W with W packed (d <= 256, the kernel's depth block: one pass over each panel) or
+    by BLAS (d > 256), against the product in float64, in range and scaled past it."""
+    rng = np.random.RandomState(rows * features)
+    w = lstm.init_weights(UniformInit(), features, 9, rng).astype(dtype)
+    assert (w.packed_W is None) is (features > packed_gemm.DEPTH_BLOCK)
+    out = np.empty((rows, 36), dtype)
+    big = np.finfo(dtype).max / 4
+    x = rng.randn(rows, features).astype(dtype)  # (N, d)
+    huge = x * dtype(np.finfo(dtype).max / 64)  # x·W could overflow: computed scaled
+    for inputs in (x, huge):
+        lstm._project_inputs(inputs, w, out)
+        a, b = inputs.astype(np.float64), w.W.astype(np.float64)
+        want = np.clip(a @ b, -big, big)
+        # A dot product's classic rounding bound, d u |x|·|W| (u = eps / 2), four times over
+        bound = 2 * features * np.finfo(dtype).eps * (np.abs(a) @ np.abs(b))
+        assert (np.abs(out - want) <= bound).all()
+
+
+def test_forward_takes_inputs_of_another_dtype_or_layout():
+    """x is converted to the weights' dtype and made contiguous before anything reads it."""
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 3, 40, rng).astype(np.float32)
+    x = rng.randn(6, 5, 2, 3)[:, :, 1, :]  # (T, B, d) float64, rows 48 bytes apart
+    zeros = np.zeros((5, 40), np.float32)
+    got = lstm.forward(x, w, zeros, zeros)
+    want = lstm.forward(np.ascontiguousarray(x, np.float32), w, zeros, zeros)
+    for a, b in zip(got.arrays, want.arrays, strict=True):
+        assert a.dtype == np.float32
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("batch", "hidden", "features"), [(1, 2, 1), (4, 16, 3), (2, 40, 5)])
 def test_both_recurrences_agree(batch, hidden, features, dtype):
     """The compiled loop and BLAS with compiled steps, from the same projected gates:
