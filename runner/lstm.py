@@ -193,8 +193,11 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
 def _times_W(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
     """``out = x·W``, x of W's dtype with contiguous rows. Where d is at most the packed
     kernel's depth block (:data:`runner.packed_gemm.DEPTH_BLOCK`, 256), with W packed
-    once (:mod:`runner.packed_gemm`; BLAS packs it again on every call); for deeper W, BLAS's
-    product, which was the faster there (bench.forward large, d = 1024: 1.04x the time)."""
+    once (:mod:`runner.packed_gemm`; BLAS packs it again on every call), which gives
+    OpenBLAS's numbers there. For deeper W, BLAS's product: the packed one sums each
+    element in one chain over all of d, where OpenBLAS adds up blocks of it, so the numbers
+    would change, for little (bench.forward large, d = 1024, whole pass: 0.99x the time in
+    float32, 1.00x in float64)."""
     if w.packed_W is None:
         np.matmul(x, w.W, out=out)
     else:
