@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 
 import numba
 import numpy as np
@@ -261,6 +262,38 @@ def test_an_error_in_one_half_is_raised_once_both_have_ended(monkeypatch, hidden
     zeros = np.zeros((8, hidden))
     with pytest.raises(RuntimeError, match="boom"):
         lstm.forward(rng.randn(4, 8, 2), w, zeros, zeros, out, threads=2)
+
+
+@pytest.mark.parametrize("hidden", [40, 600])
+def test_an_error_in_one_half_of_the_inputs_is_raised_once_both_have_ended(monkeypatch, hidden):
+    """Each thread runs its half of the input products, then waits for the other's before
+    its half of the recurrence: if the other's fails, it must not wait for ever."""
+    real = lstm._project_inputs
+
+    def failing(x, w, out):
+        if out.ctypes.data != first_rows:
+            raise RuntimeError("boom")
+        real(x, w, out)
+
+    monkeypatch.setattr(lstm, "_project_inputs", failing)
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 2, hidden, rng)
+    out = lstm.Steps.empty(4, 8, hidden, np.float64)
+    first_rows = out.gates.ctypes.data  # where the first half's products go
+    zeros = np.zeros((8, hidden))
+    x, errors = rng.randn(4, 8, 2), []
+
+    def run() -> None:  # in a thread of its own, so that a wait for ever fails the test
+        try:
+            lstm.forward(x, w, zeros, zeros, out, threads=2)
+        except RuntimeError as error:
+            errors.append(str(error))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "a half waits for ever"
+    assert errors == ["boom"]
 
 
 def test_a_state_that_is_a_view_of_the_output_is_read_before_it_is_written():
