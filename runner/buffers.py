@@ -3,7 +3,7 @@
 - :func:`line_aligned_empty`: starting on a cache line, for what the kernels write (the
   forward pass's outputs).
 - :func:`huge_page_empty`: on a transparent huge page where Linux gives one, for what they
-  read over and over (U's panels, once per step).
+  read over and over (the panels of U, once per step, and of W, once per block of rows).
 
 Placement changes no number, only how fast the numbers come.
 """

@@ -38,10 +38,14 @@ if TYPE_CHECKING:
     from runner.packed_gemm import PackedMatrix
 
 
+# Up to this depth d (the rows of W), x·W is the packed kernel's (:func:`_times_W`).
+PACKED_INPUTS_MAX_DEPTH = 256
+
+
 @dataclass(frozen=True)
 class Weights:
-    """The notebook's parameters. Frozen, as what is computed from them once (packed U,
-    its halves, the input bound) is kept; ``astype`` and the constructor make new ones.
+    """The notebook's parameters. Frozen, as what is computed from them once (packed U and
+    W, U's halves, the input bound) is kept; ``astype`` and the constructor make new ones.
     Editing the arrays in place would go unseen: make new Weights instead.
 
     Attributes
@@ -74,11 +78,11 @@ class Weights:
 
     @functools.cached_property
     def packed_W(self) -> "PackedMatrix | None":
-        """W, packed once for the input products where :func:`_times_W` takes the packed
-        kernel; None where BLAS's product is the faster."""
+        """W, packed once for the input products (:func:`_times_W`); None for a W deeper
+        than PACKED_INPUTS_MAX_DEPTH, whose products stay with BLAS."""
         from runner import packed_gemm
 
-        return packed_gemm.pack(self.W) if self.W.shape[0] <= packed_gemm.DEPTH_BLOCK else None
+        return packed_gemm.pack(self.W) if self.W.shape[0] <= PACKED_INPUTS_MAX_DEPTH else None
 
     @functools.cached_property
     def unit_halves(self) -> "list[tuple[int, int, PackedMatrix]]":
@@ -192,19 +196,24 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
 
 
 def _times_W(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
-    """``out = x·W``, x of W's dtype with contiguous rows. Where d is at most the packed
-    kernel's depth block (:data:`runner.packed_gemm.DEPTH_BLOCK`, 256), with W packed
-    once (:mod:`runner.packed_gemm`; BLAS packs it again on every call), which gives
-    OpenBLAS's numbers there. For deeper W, BLAS's product: the packed one sums each
-    element in one chain over all of d, where OpenBLAS adds up blocks of it, so the numbers
-    would change, for little (bench.forward large, d = 1024, whole pass: 0.99x the time in
-    float32, 1.00x in float64)."""
-    if w.packed_W is None:
-        np.matmul(x, w.W, out=out)
-    else:
-        from runner import packed_gemm
+    """``out = x·W``, x with contiguous rows.
 
-        packed_gemm.matmul(x, w.packed_W, out)
+    With W packed once (:mod:`runner.packed_gemm`; BLAS packs it again on every call)
+    where d <= PACKED_INPUTS_MAX_DEPTH and x is of W's dtype: forward took 0.95x to 0.97x
+    the time at bench.forward's medium size, 0.81x to 1.00x at its smaller batches
+    (medians of paired runs). Its sums run in one chain over d: its numbers are OpenBLAS's
+    at the benchmark's shapes, but may differ from them in the last bit elsewhere (float64
+    with an odd h, a single row). Deeper W stays with BLAS, where the packed product gained
+    little (bench.forward large, d = 1024: 0.99x the time in float32, 1.00x in float64) and
+    would change the tables' numbers; so do inputs of another dtype, which NumPy's product
+    promotes (float64 x and float32 W: computed in float64, rounded once).
+    """
+    if w.packed_W is None or x.dtype != w.W.dtype:
+        np.matmul(x, w.W, out=out)
+        return
+    from runner import packed_gemm
+
+    packed_gemm.matmul(x, w.packed_W, out)
 
 
 # Up to this batch * hidden size, a step is so little arithmetic that NumPy's per-call cost
@@ -259,12 +268,12 @@ def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
     steps = Steps.empty(1, 1, 1, dtype)
     zeros = np.zeros((1, 1), dtype)
     U = np.zeros((1, 4), dtype)
+    packed = packed_gemm.pack(U)
+    packed_gemm.matmul(zeros, packed, steps.gates[0])  # the packed x·W (_times_W), and h·U
     if compiled_loop:
         lstm_compiled.recur(steps.gates, U, zeros, zeros, steps.acts, steps.C, steps.H)
         return
     lstm_compiled.step(steps.gates[0], U, U[0], zeros, steps.acts[0], steps.C[0], steps.H[0], 0, 1)
-    packed = packed_gemm.pack(U)
-    packed_gemm.matmul(zeros, packed, steps.gates[0])
     met = spin.new_meeting()
     met[spin.LINE] = 1  # the other side has arrived already
     spin.meet(met, 0, 1)
@@ -327,7 +336,7 @@ def forward(
     Parameters
     ----------
     x : numpy.ndarray
-        Inputs, shape (T, B, d), time-major; in the weights' dtype (else converted).
+        Inputs, shape (T, B, d), time-major, of the weights' dtype.
     w : Weights
         Parameters with ``W`` (d, 4h), ``U`` (h, 4h), ``b`` (1, 4h).
     h0, c0 : numpy.ndarray
@@ -360,7 +369,7 @@ def forward(
         return steps
     from runner import lstm_compiled, spin  # numba loads only when a run needs it
 
-    x_rows = np.ascontiguousarray(x, w.U.dtype).reshape(T * B, d)  # (T*B, d): one product
+    x_rows = np.ascontiguousarray(x).reshape(T * B, d)  # (T*B, d): every x_t, one product
     gate_rows = steps.gates.reshape(T * B, 4 * h)  # (T*B, 4h), a view
     if uses_compiled_loop(B, h):
         _project_inputs(x_rows, w, gate_rows)
@@ -370,8 +379,8 @@ def forward(
     # Two halves of the (timestep, sequence) rows for the input products, then of the batch
     # or of the hidden units for the recurrence: cut by the sizes alone, so that the bits do
     # not depend on the threads. No product of a half of the batch has a single row: BLAS
-    # (the input products, and the recurrence's without the packed kernel) computes those
-    # another way (gemv) and rounds otherwise.
+    # (the input products with d > PACKED_INPUTS_MAX_DEPTH, and every product without the
+    # packed kernel) computes those another way (gemv) and rounds otherwise.
     products = [
         functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in _halves(T * B, 2)
     ]
@@ -399,11 +408,11 @@ def forward(
     between = spin.new_meeting() if merged else None  # where a half waits for the inputs
     phases = [products, recurrence]
     if merged:
-        halves = zip(products, recurrence, strict=True)
+        both = zip(products, recurrence, strict=True)
         phases = [
             [
                 functools.partial(_inputs_then_recurrence, p, r, between, side)
-                for side, (p, r) in enumerate(halves)
+                for side, (p, r) in enumerate(both)
             ]
         ]
     with _one_at_a_time, _blas().limit(limits=1):

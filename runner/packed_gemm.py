@@ -1,4 +1,5 @@
-"""Matrix products ``C = A·B`` with B packed once: the recurrence's ``h_{t-1}·U``.
+"""Matrix products ``C = A·B`` with B packed once: the recurrence's ``h_{t-1}·U``, and the
+input products ``x_t·W`` where d <= 256 (:func:`runner.lstm._times_W`).
 
 U is the same for every step and chunk of a run, but BLAS packs its operands again on every
 call, and at the recurrence's shapes (a few dozen rows of h) that leaves NumPy's OpenBLAS
@@ -6,10 +7,10 @@ at 60-80% of its own rate for large products (125-165 against 200 GFLOP/s in flo
 machine of README's figures). Here B is packed once into panels of two vectors' width,
 and the product runs tiles of 8 rows by one panel, their 16 vectors of running sums held in
 registers through the loop over k (:mod:`runner.simd`): 1.1x to 1.5x OpenBLAS's speed at
-those shapes. The input products (``x_t·W`` for thousands of rows at once) stay with BLAS:
-there this kernel ranged from 0.7x to 1.1x its time at the depths d <= 256 timed, 1.06x
-at d = 1024 (float32, two threads), and at README's medium size it made the whole pass no
-faster (0.99x to 1.06x the time, six runs in one process).
+those shapes. For the input products (thousands of rows at once) the gain is smaller, and
+showed only once the panels sat on a huge page (:func:`runner.buffers.huge_page_empty`): on
+NumPy's small pages this kernel ranged from 0.87x to 1.07x OpenBLAS's time from one run to
+the next at README's medium size; on a huge page, 0.91x (x·W alone, two threads).
 
 A panel's slice of DEPTH_BLOCK rows is read from L1 by every tile of a block of rows but the
 first. Where B is larger than L2 (U at hidden=1024: 8 MB for each thread), that first tile
@@ -80,7 +81,7 @@ def pack(b: np.ndarray) -> PackedMatrix:
     n_panels = -(-N // width)
     padded = np.zeros((K, n_panels * width), b.dtype)  # (K, P*w)
     padded[:, :N] = b
-    panels = huge_page_empty((n_panels, K, width), b.dtype)  # the recurrence reads it each step
+    panels = huge_page_empty((n_panels, K, width), b.dtype)  # read again and again
     panels[:] = padded.reshape(K, n_panels, width).transpose(1, 0, 2)  # (P, K, w)
     return PackedMatrix(b, panels)
 

@@ -19,8 +19,8 @@ from runner.validation import check
 # memory of a run does not grow with the sequence's length.
 CHUNK_BYTES = 4 * 2**20
 # But a chunk has at least this many steps where its buffers stay under MAX_CHUNK_BYTES:
-# each call of the forward pass costs some 0.3 ms beyond its steps (its threads' two
-# meetings, the input product's smaller blocks), and in chunks of 8 steps a medium point's
+# each call of the forward pass costs some 0.3 ms beyond its steps (waking its threads,
+# the input product's smaller blocks), and in chunks of 8 steps a medium point's
 # forward pass took 1.18x to 1.22x its time in one call in float32, 1.07x in float64; in
 # chunks of 32, 1.02x to 1.03x and 1.00x (bench.forward sizes, 100 steps).
 MIN_CHUNK_STEPS = 32

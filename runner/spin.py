@@ -1,4 +1,5 @@
-"""Where the two threads of the hidden units' halves meet after every step.
+"""Where the forward pass's two threads meet: between the input products and the
+recurrence, and, with halves of the hidden units, after every step.
 
 Each side counts its arrivals in a slot of a small int64 array, with an atomic release
 store after writing its half of h_t, and waits, spinning, until the other side's count has
@@ -97,7 +98,8 @@ def pause(typingctx):
 @compiled
 def meet(state, side, count):
     """Arrive for the ``count``-th time as ``side`` (0 or 1), and wait until the other side
-    has arrived as often: True, or False once the meeting is aborted.
+    has arrived as often: True, or False once the meeting is aborted (even where the other
+    side had arrived before it was).
 
     After SPINS pauses the wait gives its core away at every turn (sched_yield),
     so that a partner sharing the core (more threads than cores) gets to run.
@@ -113,4 +115,4 @@ def meet(state, side, count):
             spins += 1
         else:
             sched_yield()
-    return True
+    return load_acquire(state, ABORTED) == 0  # the other side may have arrived, then failed

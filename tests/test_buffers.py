@@ -37,17 +37,28 @@ def test_huge_page_arrays_start_on_a_huge_page(shape, dtype):
     a = buffers.huge_page_empty(shape, dtype)
     assert_usable(a, shape, dtype)
     assert a.ctypes.data % (2 * MIB) == 0
+    assert isinstance(memory_of(a), memoryview)  # of the mapping
+
+
+def memory_of(a: np.ndarray) -> object:
+    """What holds the array's memory: NumPy's own, or a mapping's (through a memoryview)."""
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return a
 
 
 def test_small_or_elsewhere_huge_page_arrays_are_line_aligned(monkeypatch):
-    """Under 256 KiB, or where Python has no MADV_HUGEPAGE (not Linux), a line-aligned array."""
+    """Under 256 KiB, or where Python has no MADV_HUGEPAGE (not Linux), a line-aligned array
+    of NumPy's, not a mapping of its own."""
     small = buffers.huge_page_empty((255, 256), np.float32)  # 1 KiB short
     assert_usable(small, (255, 256), np.float32)
     assert small.ctypes.data % 64 == 0
+    assert isinstance(memory_of(small), np.ndarray)
     monkeypatch.delattr(mmap, "MADV_HUGEPAGE", raising=False)
     big = buffers.huge_page_empty((1024, 1024), np.float32)
     assert_usable(big, (1024, 1024), np.float32)
     assert big.ctypes.data % 64 == 0
+    assert isinstance(memory_of(big), np.ndarray)
 
 
 def test_the_mapping_lives_as_long_as_the_array():

@@ -1,5 +1,6 @@
 """The forward pass against an independent loop (the notebook's own code), on many shapes."""
 
+import math
 import subprocess
 import sys
 import threading
@@ -11,7 +12,7 @@ import pytest
 from llvmlite import binding
 from numpy.testing import assert_allclose
 
-from runner import lstm, lstm_compiled, names, packed_gemm
+from runner import buffers, lstm, lstm_compiled, names, packed_gemm, spin
 from runner.config import NotebookInit, UniformInit
 from runner.point import run
 from tests import notebook_reference as ref
@@ -142,17 +143,31 @@ def test_input_products_are_x_times_w(rows, features, dtype):
         assert (np.abs(out - want) <= bound).all()
 
 
-def test_forward_takes_inputs_of_another_dtype_or_layout():
-    """x is converted to the weights' dtype and made contiguous before anything reads it."""
+def test_inputs_of_another_layout_give_the_same_bits():
+    """x is made contiguous before its product: a strided view gives its copy's numbers."""
     rng = np.random.RandomState(0)
     w = lstm.init_weights(UniformInit(), 3, 40, rng).astype(np.float32)
-    x = rng.randn(6, 5, 2, 3)[:, :, 1, :]  # (T, B, d) float64, rows 48 bytes apart
+    x = rng.randn(6, 5, 2, 3).astype(np.float32)[:, :, 1, :]  # (T, B, d), rows 24 bytes apart
     zeros = np.zeros((5, 40), np.float32)
     got = lstm.forward(x, w, zeros, zeros)
-    want = lstm.forward(np.ascontiguousarray(x, np.float32), w, zeros, zeros)
+    want = lstm.forward(np.ascontiguousarray(x), w, zeros, zeros)
     for a, b in zip(got.arrays, want.arrays, strict=True):
-        assert a.dtype == np.float32
         assert np.array_equal(a, b)
+
+
+def test_wider_inputs_are_multiplied_as_numpy_does():
+    """float64 x with float32 weights: x·W computed in float64 and rounded once, as NumPy's
+    product does (not x rounded to float32 first); beyond float32's range, saturated."""
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 3, 40, rng).astype(np.float32)
+    x = rng.randn(20, 3)  # (N, d) float64
+    out = np.empty((20, 160), np.float32)
+    lstm._project_inputs(x, w, out)
+    assert np.array_equal(out, np.matmul(x, w.W, out=np.empty_like(out)))
+    zeros = np.zeros((5, 40), np.float32)
+    steps = lstm.forward(np.full((2, 5, 3), 1e39), w, zeros, zeros)
+    assert np.isfinite(steps.gates).all()
+    assert np.abs(steps.gates).max() >= np.finfo(np.float32).max / 8
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -289,9 +304,18 @@ def test_an_error_in_one_half_of_the_inputs_is_raised_once_both_have_ended(monke
         except RuntimeError as error:
             errors.append(str(error))
 
+    meetings, real_new_meeting = [], spin.new_meeting
+
+    def new_meeting() -> np.ndarray:  # aborted at the end: a half waiting for ever fails
+        meetings.append(real_new_meeting())  # this test, not the whole run
+        return meetings[-1]
+
+    monkeypatch.setattr(spin, "new_meeting", new_meeting)
     thread = threading.Thread(target=run)
     thread.start()
     thread.join(timeout=60)
+    for meeting in meetings:
+        spin.abort(meeting)
     assert not thread.is_alive(), "a half waits for ever"
     assert errors == ["boom"]
 
@@ -403,18 +427,28 @@ def test_forward_checks_the_state_and_the_buffers():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_step_buffers_start_on_a_cache_line(T, dtype):
     """Steps.empty's buffers are what np.empty would give, each (but an empty one) starting
-    on a 64-byte boundary (NumPy's own start on any 16-byte one), and forward fills them."""
-    B, h = 3, 5
+    on a 64-byte boundary, and forward fills them with the numbers it gives buffers that
+    start 16 bytes past one (as NumPy's may)."""
+    B, h = 3, 40  # the matrix products' path
     steps = lstm.Steps.empty(T, B, h, dtype)
     shapes = [(T, B, 4 * h), (T, B, 4 * h), (T, B, h), (T, B, h)]
     for a, shape in zip(steps.arrays, shapes, strict=True):
         assert (a.shape, a.dtype) == (shape, dtype)
         assert (a.flags.c_contiguous, a.flags.writeable) == (True, True)
         assert a.ctypes.data % 64 == 0 or a.size == 0  # an empty one points anywhere
+
+    def off_line(shape: tuple[int, ...]) -> np.ndarray:
+        raw = buffers.line_aligned_empty((math.prod(shape) * 8 + 16,), np.uint8)
+        return raw[16 : 16 + math.prod(shape) * np.dtype(dtype).itemsize].view(dtype).reshape(shape)
+
+    numpys = lstm.Steps(*(off_line(s) for s in shapes))
     w = lstm.init_weights(UniformInit(), 2, h, np.random.RandomState(0)).astype(dtype)
     x = np.random.RandomState(1).randn(T, B, 2).astype(dtype)
     zeros = np.zeros((B, h), dtype)
-    assert_allclose(lstm.forward(x, w, zeros, zeros, steps).H, lstm.forward(x, w, zeros, zeros).H)
+    lstm.forward(x, w, zeros, zeros, steps)
+    lstm.forward(x, w, zeros, zeros, numpys)
+    for a, b in zip(steps.arrays, numpys.arrays, strict=True):
+        assert np.array_equal(a, b)
 
 
 def test_weights_cannot_be_reassigned_under_what_is_computed_from_them():

@@ -1,4 +1,4 @@
-"""The meeting of the hidden units' halves: order, abort, a compiled half let go, fork."""
+"""The meeting of the forward pass's threads: order, abort, a compiled half let go, fork."""
 
 import os
 import signal
@@ -39,6 +39,15 @@ def test_an_abort_lets_a_waiting_side_go():
             waiting.result(timeout=0.2)
         spin.abort(meeting)
         assert waiting.result(timeout=5) is False
+
+
+def test_a_side_arriving_after_an_abort_does_not_pass():
+    """The other side arrived, then failed and aborted: the meeting is off all the same (in
+    forward, a half of the recurrence would start after the call had raised)."""
+    meeting = spin.new_meeting()
+    meeting[spin.LINE] = 1  # side 1 has arrived
+    spin.abort(meeting)
+    assert spin.meet(meeting, 0, 1) is False
 
 
 @pytest.mark.skipif(not packed_gemm.kernel_runs(), reason="AVX-512 CPUs only")
