@@ -168,7 +168,7 @@ class Steps:
         return Steps(self.gates[:T], self.acts[:T], self.C[:T], self.H[:T])
 
 
-def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
+def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray, packed: bool = True) -> None:
     """``out = x·W`` for many rows (timesteps and sequences) in one product; saturates
     instead of overflowing.
 
@@ -182,25 +182,29 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
         Inputs, shape (N, d).
     out : numpy.ndarray
         Output, shape (N, 4h).
+    packed : bool
+        Whether the product may be W's packed one (:func:`_times_W`). Not for the compiled
+        loop's few rows: that would compile the packed kernel too (some 7 s the first time
+        ever) for a product of microseconds.
     """
     big = float(np.finfo(out.dtype).max) / 4  # a Python float: compared as float64
     x_max = max(float(x.max()), -float(x.min())) if x.size else 0.0
     if x_max * w.input_bound < big:
-        _times_W(x, w, out)
+        _times_W(x, w, out, packed)
         return
     scale = 2.0 ** (math.frexp(x_max)[1] - 1)  # 2^e: 1 <= |x_max / scale| < 2
-    _times_W(x / x.dtype.type(scale), w, out)
+    _times_W(x / x.dtype.type(scale), w, out, packed)
     with np.errstate(over="ignore"):
         out *= x.dtype.type(scale)
     np.clip(out, -big, big, out=out)
 
 
-def _times_W(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
+def _times_W(x: np.ndarray, w: Weights, out: np.ndarray, packed: bool) -> None:
     """``out = x·W``, x with contiguous rows.
 
-    With W packed once (:mod:`runner.packed_gemm`; BLAS packs it again on every call)
-    where d <= PACKED_INPUTS_MAX_DEPTH and x is of W's dtype: forward took 0.95x to 0.97x
-    the time at bench.forward's medium size, 0.81x to 1.00x at its smaller batches
+    With W packed once (:mod:`runner.packed_gemm`; BLAS packs it again on every call) where
+    ``packed``, d <= PACKED_INPUTS_MAX_DEPTH and x is of W's dtype: forward took 0.95x to
+    0.97x the time at bench.forward's medium size, 0.81x to 1.00x at its smaller batches
     (medians of paired runs). Its sums run in one chain over d: its numbers are OpenBLAS's
     at the benchmark's shapes, but may differ from them in the last bit elsewhere (float64
     with an odd h, a single row). Deeper W stays with BLAS, where the packed product gained
@@ -208,7 +212,7 @@ def _times_W(x: np.ndarray, w: Weights, out: np.ndarray) -> None:
     would change the tables' numbers; so do inputs of another dtype, which NumPy's product
     promotes (float64 x and float32 W: computed in float64, rounded once).
     """
-    if w.packed_W is None or x.dtype != w.W.dtype:
+    if not packed or w.packed_W is None or x.dtype != w.W.dtype:
         np.matmul(x, w.W, out=out)
         return
     from runner import packed_gemm
@@ -268,12 +272,12 @@ def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
     steps = Steps.empty(1, 1, 1, dtype)
     zeros = np.zeros((1, 1), dtype)
     U = np.zeros((1, 4), dtype)
-    packed = packed_gemm.pack(U)
-    packed_gemm.matmul(zeros, packed, steps.gates[0])  # the packed x·W (_times_W), and h·U
     if compiled_loop:
         lstm_compiled.recur(steps.gates, U, zeros, zeros, steps.acts, steps.C, steps.H)
         return
     lstm_compiled.step(steps.gates[0], U, U[0], zeros, steps.acts[0], steps.C[0], steps.H[0], 0, 1)
+    packed = packed_gemm.pack(U)
+    packed_gemm.matmul(zeros, packed, steps.gates[0])  # h·U, and x·W (_times_W)
     met = spin.new_meeting()
     met[spin.LINE] = 1  # the other side has arrived already
     spin.meet(met, 0, 1)
@@ -372,7 +376,7 @@ def forward(
     x_rows = np.ascontiguousarray(x).reshape(T * B, d)  # (T*B, d): every x_t, one product
     gate_rows = steps.gates.reshape(T * B, 4 * h)  # (T*B, 4h), a view
     if uses_compiled_loop(B, h):
-        _project_inputs(x_rows, w, gate_rows)
+        _project_inputs(x_rows, w, gate_rows, packed=False)
         steps.gates += w.b
         lstm_compiled.recur(steps.gates, w.U, h0, c0, steps.acts, steps.C, steps.H)
         return steps

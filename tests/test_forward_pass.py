@@ -143,6 +143,21 @@ def test_input_products_are_x_times_w(rows, features, dtype):
         assert (np.abs(out - want) <= bound).all()
 
 
+def test_the_compiled_loop_leaves_x_w_to_numpy(monkeypatch):
+    """Small sizes never run the packed kernel, which a first run would have to compile."""
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the packed kernel ran")
+
+    monkeypatch.setattr(packed_gemm, "matmul", refuse)
+    monkeypatch.setattr(packed_gemm, "_product", refuse)
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 3, 8, rng)  # batch * hidden = 16: the compiled loop
+    zeros = np.zeros((2, 8))
+    steps = lstm.forward(rng.randn(5, 2, 3), w, zeros, zeros)
+    assert np.isfinite(steps.H).all()
+
+
 def test_inputs_of_another_layout_give_the_same_bits():
     """x is made contiguous before its product: a strided view gives its copy's numbers."""
     rng = np.random.RandomState(0)
