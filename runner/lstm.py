@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from runner.packed_gemm import PackedMatrix
 
 
-# Up to this depth d (the rows of W), x·W is the packed kernel's (:func:`_times_W`).
+# Up to this depth d (the rows of W), x·W on the matrix path is the packed kernel's, for x
+# of W's dtype (:func:`_times_W`).
 PACKED_INPUTS_MAX_DEPTH = 256
 
 
@@ -340,7 +341,8 @@ def forward(
     Parameters
     ----------
     x : numpy.ndarray
-        Inputs, shape (T, B, d), time-major, of the weights' dtype.
+        Inputs, shape (T, B, d), time-major, of the weights' dtype (another one goes to
+        NumPy's product, which promotes it).
     w : Weights
         Parameters with ``W`` (d, 4h), ``U`` (h, 4h), ``b`` (1, 4h).
     h0, c0 : numpy.ndarray

@@ -1,5 +1,5 @@
-"""Matrix products ``C = A·B`` with B packed once: the recurrence's ``h_{t-1}·U``, and the
-input products ``x_t·W`` where d <= 256 (:func:`runner.lstm._times_W`).
+"""Matrix products ``C = A·B`` with B packed once: the recurrence's ``h_{t-1}·U``, and on
+the same path the input products ``x_t·W`` where d <= 256 (:func:`runner.lstm._times_W`).
 
 U is the same for every step and chunk of a run, but BLAS packs its operands again on every
 call, and at the recurrence's shapes (a few dozen rows of h) that leaves NumPy's OpenBLAS

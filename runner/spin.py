@@ -2,11 +2,11 @@
 recurrence, and, with halves of the hidden units, after every step.
 
 Each side counts its arrivals in a slot of a small int64 array, with an atomic release
-store after writing its half of h_t, and waits, spinning, until the other side's count has
-caught up (an atomic acquire load, which makes the other half of h_t visible). Spinning
-keeps both threads awake on their cores: a meeting costs 0.16 to 0.2 µs (two compiled
-loops meeting 200,000 times), where ``threading.Barrier(2)`` took some 70 µs and a pair of
-queues some 40, most of a step's time at small batches.
+store after writing its half (of x·W, or of h_t), and waits, spinning, until the other
+side's count has caught up (an atomic acquire load, which makes the other half visible).
+Spinning keeps both threads awake on their cores: a meeting costs 0.16 to 0.2 µs (two
+compiled loops meeting 200,000 times), where ``threading.Barrier(2)`` took some 70 µs and a
+pair of queues some 40, most of a step's time at small batches.
 
 An abort flag lets a waiting side go: a side that fails, or a caller interrupted while
 waiting, sets it, and every wait under way or to come returns False.

@@ -125,11 +125,11 @@ def test_float32_inputs_near_their_range_saturate_without_a_warning():
 @pytest.mark.parametrize("features", [1, 7, 256, 257])
 @pytest.mark.parametrize("rows", [1, 2, 9, 70])
 def test_input_products_are_x_times_w(rows, features, dtype):
-    """x·W with W packed (d <= 256, the kernel's depth block: one pass over each panel) or
-    by BLAS (d > 256), against the product in float64, in range and scaled past it."""
+    """x·W with W packed (d <= PACKED_INPUTS_MAX_DEPTH, 256) or by BLAS (d > 256), against
+    the product in float64, in range and scaled past it."""
     rng = np.random.RandomState(rows * features)
     w = lstm.init_weights(UniformInit(), features, 9, rng).astype(dtype)
-    assert (w.packed_W is None) is (features > packed_gemm.DEPTH_BLOCK)
+    assert (w.packed_W is None) is (features > lstm.PACKED_INPUTS_MAX_DEPTH)
     out = np.empty((rows, 36), dtype)
     big = np.finfo(dtype).max / 4
     x = rng.randn(rows, features).astype(dtype)  # (N, d)
@@ -162,7 +162,7 @@ def test_inputs_of_another_layout_give_the_same_bits():
     """x is made contiguous before its product: a strided view gives its copy's numbers."""
     rng = np.random.RandomState(0)
     w = lstm.init_weights(UniformInit(), 3, 40, rng).astype(np.float32)
-    x = rng.randn(6, 5, 2, 3).astype(np.float32)[:, :, 1, :]  # (T, B, d), rows 24 bytes apart
+    x = rng.randn(6, 5, 6).astype(np.float32)[:, :, ::2]  # (T, B, d), elements 8 bytes apart
     zeros = np.zeros((5, 40), np.float32)
     got = lstm.forward(x, w, zeros, zeros)
     want = lstm.forward(np.ascontiguousarray(x), w, zeros, zeros)
