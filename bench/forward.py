@@ -30,14 +30,14 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_info
 
-from runner import packed_gemm, spin
+from runner import packed_gemm
 from runner.lstm import (
     Steps,
     Weights,
     _blas,
     _halves,
-    _inputs_then_recurrence,
     _project_inputs,
+    _rounds,
     _run_both,
     forward,
     splits_units,
@@ -116,10 +116,7 @@ def products_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
     else:
         halves = _halves(B, 2)
         recurrence = [partial(recurrent_products, out.H, w.packed_U, r) for r in halves]
-    phases = [inputs, recurrence]
-    if len(inputs) == len(recurrence) == 2:  # in one round of the threads, as forward does
-        between, both = spin.new_meeting(), zip(inputs, recurrence, strict=True)
-        phases = [[partial(_inputs_then_recurrence, *h, between, s) for s, h in enumerate(both)]]
+    phases, _ = _rounds(inputs, recurrence)  # in the rounds of the threads forward runs
     with _blas().limit(limits=1):
         for tasks in phases:
             _run_both(tasks)

@@ -16,8 +16,8 @@ from pathlib import Path
 import numba
 from numba.core import caching
 
-# The files of this package whose functions numba compiles into the kernels.
-KERNEL_FILES = ("jit.py", "lstm_compiled.py", "packed_gemm.py", "simd.py", "spin.py")
+# The files of this package whose functions (or constants) numba compiles into the kernels.
+KERNEL_FILES = ("buffers.py", "jit.py", "lstm_compiled.py", "packed_gemm.py", "simd.py", "spin.py")
 
 
 def _kernel_files_stamp() -> tuple[frozenset[Path], str | None]:

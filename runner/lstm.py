@@ -407,20 +407,7 @@ def forward(
         recurrence = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in rows]
     # Single-threaded BLAS always: BLAS's own threads would fight ours for the cores, and
     # they round some products otherwise. The limit is process-wide: one call at a time.
-    # Where both phases have two halves, one dispatch runs them: waking the threads for a
-    # phase cost 0.1 to 0.3 ms (forward with one dispatch, against two: bench.forward
-    # medium 0.99x the time, batch-1 0.97x, batch-16 0.95x).
-    merged = parallel and len(products) == 2
-    between = spin.new_meeting() if merged else None  # where a half waits for the inputs
-    phases = [products, recurrence]
-    if merged:
-        both = zip(products, recurrence, strict=True)
-        phases = [
-            [
-                functools.partial(_inputs_then_recurrence, p, r, between, side)
-                for side, (p, r) in enumerate(both)
-            ]
-        ]
+    phases, between = _rounds(products, recurrence) if parallel else ([products, recurrence], None)
     with _one_at_a_time, _blas().limit(limits=1):
         try:
             for tasks in phases:
@@ -435,6 +422,23 @@ def forward(
                     spin.abort(m)
             raise
     return steps
+
+
+def _rounds(inputs: list, recurrence: list) -> tuple[list[list], np.ndarray | None]:
+    """The rounds of the pool's threads that run the input products' halves, then the
+    recurrence's: one where both have two halves, each thread's task
+    :func:`_inputs_then_recurrence`, with the meeting between its phases; else one round
+    a phase, and no meeting. (Waking the threads for a round cost 0.1 to 0.3 ms: forward in
+    one round against two took 0.99x the time at bench.forward's medium size, 0.97x at
+    batch-1, 0.95x at batch-16.)"""
+    if not len(inputs) == len(recurrence) == 2:
+        return [inputs, recurrence], None
+    from runner import spin
+
+    between = spin.new_meeting()
+    both = zip(inputs, recurrence, strict=True)
+    tasks = [functools.partial(_inputs_then_recurrence, *h, between, s) for s, h in enumerate(both)]
+    return [tasks], between
 
 
 def _inputs_then_recurrence(

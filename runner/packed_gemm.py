@@ -35,14 +35,13 @@ import numba
 import numpy as np
 from llvmlite import binding
 
-from runner.buffers import huge_page_empty
+from runner.buffers import CACHE_LINE_BYTES, huge_page_empty  # a line: what a prefetch brings in
 from runner.jit import compiled
 from runner.simd import VECTOR_BYTES, prefetch, vfma, vload, vsplat, vstore, vzero
 
 TILE_ROWS = 8  # rows of a tile: 8 x 2 vectors of sums, 2 of B, 1 of A: 19 of 32 registers
 DEPTH_BLOCK = 256  # k per slice of a panel: 256 x 2 vectors of B, 32 KiB, read from L1
 ROW_BLOCK = 64  # rows per pass down every panel: 64 x K of A, read from L2 for each panel
-CACHE_LINE_BYTES = 64  # what a prefetch brings in
 
 
 @functools.cache
