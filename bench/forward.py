@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_info
 
-from runner import packed_gemm
+from runner import packed_gemm, partner
 from runner.lstm import (
     Steps,
     Weights,
@@ -38,7 +38,6 @@ from runner.lstm import (
     _halves,
     _project_inputs,
     _rounds,
-    _run_both,
     forward,
     splits_units,
     uses_compiled_loop,
@@ -119,7 +118,7 @@ def products_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
     phases, _ = _rounds(inputs, recurrence)  # in the rounds of the threads forward runs
     with _blas().limit(limits=1):
         for tasks in phases:
-            _run_both(tasks)
+            partner.run_both(tasks)
 
 
 def products_path() -> str:

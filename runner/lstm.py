@@ -24,7 +24,6 @@ import math
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -169,6 +168,12 @@ class Steps:
         return Steps(self.gates[:T], self.acts[:T], self.C[:T], self.H[:T])
 
 
+def _largest_gate(dtype: np.dtype) -> float:
+    """The largest ``|x·W|`` the input products let through (a Python float: compared as
+    float64)."""
+    return float(np.finfo(dtype).max) / 4
+
+
 def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray, packed: bool = True) -> None:
     """``out = x·W`` for many rows (timesteps and sequences) in one product; saturates
     instead of overflowing.
@@ -188,7 +193,7 @@ def _project_inputs(x: np.ndarray, w: Weights, out: np.ndarray, packed: bool = T
         loop's few rows: that would compile the packed kernel too (some 7 s the first time
         ever) for a product of microseconds.
     """
-    big = float(np.finfo(out.dtype).max) / 4  # a Python float: compared as float64
+    big = _largest_gate(out.dtype)
     x_max = max(float(x.max()), -float(x.min())) if x.size else 0.0
     if x_max * w.input_bound < big:
         _times_W(x, w, out, packed)
@@ -286,6 +291,12 @@ def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
         lstm_compiled.recur_packed(*steps.arrays, packed.panels, U[0], zeros, zeros, 0, 1)
         args = (packed.panels, U[0], zeros, zeros, 0, 1, met, 0)
         lstm_compiled.recur_units_packed(*steps.arrays, *args)
+        # Each thread's half in one call (_compiled_half): x·W, then the recurrence.
+        inputs = (zeros, steps.gates[0], packed.panels, 0.0, 1.0, met, 0, *steps.arrays)
+        for units in (None, met):
+            lstm_compiled.inputs_then_recurrence(
+                *inputs, U[0], zeros, zeros, *args[:1], 0, 1, units
+            )
 
 
 @functools.cache
@@ -299,19 +310,13 @@ def blas_threads() -> int:
     return max((lib.num_threads for lib in _blas().lib_controllers), default=1)
 
 
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(2, thread_name_prefix="runner-forward")
-
-
 _one_at_a_time = threading.Lock()
 
 
 def _after_fork_in_child() -> None:
-    """A forked child has none of the pool's threads, and no call of ``forward`` under way
-    (though the lock may have been held when the parent forked)."""
+    """A forked child has no call of ``forward`` under way (though the lock may have been
+    held when the parent forked)."""
     global _one_at_a_time
-    _pool.cache_clear()
     _one_at_a_time = threading.Lock()
 
 
@@ -373,7 +378,7 @@ def forward(
         raise ValueError(f"out's buffers must be C-contiguous {w.U.dtype} arrays")
     if T == 0:
         return steps
-    from runner import lstm_compiled, spin  # numba loads only when a run needs it
+    from runner import lstm_compiled, partner, spin  # numba loads only when a run needs it
 
     x_rows = np.ascontiguousarray(x).reshape(T * B, d)  # (T*B, d): every x_t, one product
     gate_rows = steps.gates.reshape(T * B, 4 * h)  # (T*B, 4h), a view
@@ -387,32 +392,58 @@ def forward(
     # not depend on the threads. No product of a half of the batch has a single row: BLAS
     # (the input products with d > PACKED_INPUTS_MAX_DEPTH, and every product without the
     # packed kernel) computes those another way (gemv) and rounds otherwise.
-    products = [
-        functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in _halves(T * B, 2)
-    ]
-    _ = w.packed_W  # packed here, once, rather than by both workers at once
+    x_halves = _halves(T * B, 2)
+    _ = w.packed_W  # packed here, once, rather than by both threads at once
     by_units = splits_units(B, h)
     rows = _halves(B, 2)
     parallel = min(threads or blas_threads(), 2 if by_units else len(rows)) > 1
     meeting = spin.new_meeting() if by_units and parallel else None
     if by_units:
-        halves = w.unit_halves  # made here, once, rather than by both workers at once
-        parts = [[halves[0]], [halves[1]]] if parallel else [halves]  # one thread: in turn
-        recurrence = [
-            functools.partial(recur_units, steps, w, h0, c0, p, meeting, side)
-            for side, p in enumerate(parts)
+        parts = w.unit_halves  # made here, once, rather than by both threads at once
+    else:
+        _ = w.packed_U  # packed here, once, rather than by both threads at once
+        parts = rows
+    if parallel and len(x_halves) == 2 and _compiles_halves(x, w, by_units):
+        between = spin.new_meeting()
+        phases = [
+            [
+                functools.partial(
+                    _compiled_half,
+                    steps,
+                    w,
+                    h0,
+                    c0,
+                    x_rows[r],
+                    gate_rows[r],
+                    part,
+                    side,
+                    (between, meeting),
+                )
+                for side, (r, part) in enumerate(zip(x_halves, parts, strict=True))
+            ]
         ]
     else:
-        _ = w.packed_U  # packed here, once, rather than by both workers at once
-        recurrence = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in rows]
+        products = [
+            functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in x_halves
+        ]
+        if by_units:
+            thread_parts = [[parts[0]], [parts[1]]] if parallel else [parts]  # one: in turn
+            recurrence = [
+                functools.partial(recur_units, steps, w, h0, c0, p, meeting, side)
+                for side, p in enumerate(thread_parts)
+            ]
+        else:
+            recurrence = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in rows]
+        phases, between = (
+            _rounds(products, recurrence) if parallel else ([products, recurrence], None)
+        )
     # Single-threaded BLAS always: BLAS's own threads would fight ours for the cores, and
     # they round some products otherwise. The limit is process-wide: one call at a time.
-    phases, between = _rounds(products, recurrence) if parallel else ([products, recurrence], None)
     with _one_at_a_time, _blas().limit(limits=1):
         try:
             for tasks in phases:
                 if parallel:
-                    _run_both(tasks)
+                    partner.run_both(tasks)
                 else:
                     for task in tasks:
                         task()
@@ -459,15 +490,71 @@ def _inputs_then_recurrence(
     recurrence()
 
 
-def _run_both(tasks: list) -> None:
-    """Run the tasks in the pool; raise the first real error once all have ended (a half
-    whose partner failed ends with BrokenBarrierError)."""
-    futures = [_pool().submit(task) for task in tasks]
-    wait(futures)  # all end before an error is raised or the BLAS limit lifted (but Ctrl-C)
-    errors = [e for e in (f.exception() for f in futures) if e is not None]
-    real = [e for e in errors if not isinstance(e, threading.BrokenBarrierError)]
-    if errors:
-        raise (real or errors)[0]
+def _compiles_halves(x: np.ndarray, w: Weights, by_units: bool) -> bool:
+    """Whether each thread's half of both phases can be one compiled call
+    (:func:`_compiled_half`): x·W and the recurrence's products are the packed kernel's."""
+    U_packed = [U_k for _, _, U_k in w.unit_halves] if by_units else [w.packed_U]
+    return (
+        w.packed_W is not None
+        and x.dtype == w.W.dtype  # else _times_W leaves x·W to NumPy
+        and all(P.panels is not None for P in [w.packed_W, *U_packed])
+    )
+
+
+def _compiled_half(
+    steps: Steps,
+    w: Weights,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    x: np.ndarray,
+    x_gates: np.ndarray,
+    part: "slice | tuple[int, int, PackedMatrix]",
+    side: int,
+    meetings: tuple[np.ndarray, np.ndarray | None],
+) -> None:
+    """One thread's half of both phases in one compiled call,
+    :func:`runner.lstm_compiled.inputs_then_recurrence`: what
+    :func:`_inputs_then_recurrence` does, without taking the GIL in between. (Each time a
+    thread takes the GIL back, it may have to wait for the other to let it go.)
+
+    Parameters
+    ----------
+    steps, w, h0, c0
+        As for :func:`recur_rows`.
+    x, x_gates : numpy.ndarray
+        This half's rows of every x_t, (N, d), and of the gates, (N, 4h). Where their x·W
+        could overflow, :func:`_project_inputs` computes it, scaled.
+    part : slice or (lo, hi, U_k)
+        The recurrence's half: a block of batch rows, or one of :attr:`Weights.unit_halves`.
+    side : int
+        This thread's side of the meetings, 0 or 1.
+    meetings : tuple
+        The meeting between the phases, and the units' one (None for rows): aborted if this
+        half fails, so that the other does not wait for ever.
+    """
+    from runner import lstm_compiled, spin
+
+    between, units = meetings
+    if units is None:
+        lo, hi, _ = part.indices(h0.shape[0])
+        U = w.packed_U
+    else:
+        lo, hi, U = part
+    inputs = (w.packed_W.panels, w.input_bound, _largest_gate(x_gates.dtype), between, side)
+    recurrence = (*steps.arrays, w.b[0], h0, c0, U.panels, lo, hi, units)
+    try:
+        status = lstm_compiled.inputs_then_recurrence(x, x_gates, *inputs, *recurrence)
+        if status == lstm_compiled.SCALE:  # nothing done yet
+            _project_inputs(x, w, x_gates)
+            x, x_gates = x[:0], x_gates[:0]  # done
+            status = lstm_compiled.inputs_then_recurrence(x, x_gates, *inputs, *recurrence)
+    except BaseException:
+        for m in meetings:
+            if m is not None:
+                spin.abort(m)
+        raise
+    if status == lstm_compiled.ABORTED:
+        raise threading.BrokenBarrierError  # the other half failed
 
 
 def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: slice) -> None:

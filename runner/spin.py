@@ -116,3 +116,17 @@ def meet(state, side, count):
         else:
             sched_yield()
     return load_acquire(state, ABORTED) == 0  # the other side may have arrived, then failed
+
+
+@compiled
+def arrive_then_watch(state, side, count, counter, value, spins):
+    """Arrive at a meeting for the ``count``-th time as ``side`` without waiting for the
+    other, then watch ``counter[0]`` for up to ``spins`` pauses: True as soon as it reaches
+    ``value``, False if it has not by then. In one call, so that a thread that has just
+    handed its work over waits for the next without taking the GIL back in between."""
+    store_release(state, side * LINE, count)
+    for _ in range(spins):
+        if load_acquire(counter, 0) >= value:
+            return True
+        pause()
+    return load_acquire(counter, 0) >= value

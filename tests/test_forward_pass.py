@@ -294,24 +294,38 @@ def test_an_error_in_one_half_is_raised_once_both_have_ended(monkeypatch, hidden
         lstm.forward(rng.randn(4, 8, 2), w, zeros, zeros, out, threads=2)
 
 
-@pytest.mark.parametrize("hidden", [40, 600])
-def test_an_error_in_one_half_of_the_inputs_is_raised_once_both_have_ended(monkeypatch, hidden):
+@pytest.mark.parametrize("route", ["numpy", "compiled"])
+@pytest.mark.parametrize("hidden", [40, 600])  # halves of the batch, of the hidden units
+def test_an_error_in_one_half_of_the_inputs_is_raised_once_both_have_ended(
+    monkeypatch, hidden, route
+):
     """Each thread runs its half of the input products, then waits for the other's before
-    its half of the recurrence: if the other's fails, it must not wait for ever."""
-    real = lstm._project_inputs
+    its half of the recurrence: if the other's fails, it must not wait for ever. The inputs
+    go through _project_inputs where x is of another dtype than W; with both packed, each
+    thread's half is one compiled call, whose Python wrapper fails here."""
+    if route == "compiled" and not packed_gemm.kernel_runs():
+        pytest.skip("the packed kernel runs on AVX-512 CPUs only")
+    kernel = "inputs_then_recurrence"
+    real = getattr(lstm_compiled, kernel) if route == "compiled" else lstm._project_inputs
 
-    def failing(x, w, out):
-        if out.ctypes.data != first_rows:
+    def failing(x, *args):
+        x_gates = args[0] if route == "compiled" else args[1]
+        if x_gates.ctypes.data != first_rows:
             raise RuntimeError("boom")
-        real(x, w, out)
+        return real(x, *args)
 
-    monkeypatch.setattr(lstm, "_project_inputs", failing)
+    if route == "compiled":
+        monkeypatch.setattr(lstm_compiled, kernel, failing)
+    else:
+        monkeypatch.setattr(lstm, "_project_inputs", failing)
     rng = np.random.RandomState(0)
     w = lstm.init_weights(UniformInit(), 2, hidden, rng)
     out = lstm.Steps.empty(4, 8, hidden, np.float64)
     first_rows = out.gates.ctypes.data  # where the first half's products go
     zeros = np.zeros((8, hidden))
     x, errors = rng.randn(4, 8, 2), []
+    if route == "numpy":
+        x = x.astype(np.float32)
 
     def run() -> None:  # in a thread of its own, so that a wait for ever fails the test
         try:
@@ -333,6 +347,25 @@ def test_an_error_in_one_half_of_the_inputs_is_raised_once_both_have_ended(monke
         spin.abort(meeting)
     assert not thread.is_alive(), "a half waits for ever"
     assert errors == ["boom"]
+
+
+@pytest.mark.parametrize("scaled", [[0], [1], [0, 1]])  # the halves whose x·W could overflow
+@pytest.mark.parametrize("hidden", [40, 600])
+def test_inputs_near_the_float_range_are_scaled_in_either_half(hidden, scaled):
+    """A half whose x·W could overflow leaves its compiled call before writing anything,
+    and _project_inputs computes its products, scaled: the same bits as in one thread,
+    where every product is _project_inputs'."""
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(NotebookInit(), 2, hidden, rng).astype(np.float32)
+    x = rng.randn(4, 8, 2).astype(np.float32)  # (T, B, d); halves: steps 0-1 and 2-3
+    for half in scaled:
+        x[2 * half + 1, 3] = 3e38
+    assert 3e38 * w.input_bound >= lstm._largest_gate(np.float32)  # x·W could overflow
+    zeros = np.zeros((8, hidden), np.float32)
+    got = lstm.forward(x, w, zeros, zeros, threads=2)
+    want = lstm.forward(x, w, zeros, zeros, threads=1)
+    for a, b in zip(got.arrays, want.arrays, strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
 
 
 def test_a_state_that_is_a_view_of_the_output_is_read_before_it_is_written():

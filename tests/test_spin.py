@@ -72,7 +72,7 @@ def test_a_child_forked_during_a_forward_pass_runs_its_own():
     rng = np.random.RandomState(0)
     w = lstm.init_weights(UniformInit(), 2, 600, rng)
     x, zeros = rng.randn(3, 2, 2), np.zeros((2, 600))
-    lstm.forward(x, w, zeros, zeros, threads=2)  # the pool and its threads exist
+    lstm.forward(x, w, zeros, zeros, threads=2)  # the partner thread exists
     with lstm._one_at_a_time:  # as if another thread were inside forward
         pid = os.fork()
         if pid == 0:  # the child: exit 0 once its forward pass returns
