@@ -30,12 +30,13 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_info
 
-from runner import packed_gemm, partner
+from runner import packed_gemm, partner, spin
 from runner.lstm import (
     Steps,
     Weights,
     _blas,
     _halves,
+    _one_at_a_time,
     _project_inputs,
     _rounds,
     forward,
@@ -115,10 +116,10 @@ def products_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
     else:
         halves = _halves(B, 2)
         recurrence = [partial(recurrent_products, out.H, w.packed_U, r) for r in halves]
-    phases, _ = _rounds(inputs, recurrence)  # in the rounds of the threads forward runs
-    with _blas().limit(limits=1):
+    phases, between = _rounds(inputs, recurrence)  # in the rounds of the threads forward runs
+    with _one_at_a_time, _blas().limit(limits=1):
         for tasks in phases:
-            partner.run_both(tasks)
+            partner.run_both(tasks, on_error=lambda: between is None or spin.abort(between))
 
 
 def products_path() -> str:

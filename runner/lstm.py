@@ -291,12 +291,9 @@ def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
         lstm_compiled.recur_packed(*steps.arrays, packed.panels, U[0], zeros, zeros, 0, 1)
         args = (packed.panels, U[0], zeros, zeros, 0, 1, met, 0)
         lstm_compiled.recur_units_packed(*steps.arrays, *args)
-        # Each thread's half in one call (_compiled_half): x·W, then the recurrence.
-        inputs = (zeros, steps.gates[0], packed.panels, 0.0, 1.0, met, 0, *steps.arrays)
-        for units in (None, met):
-            lstm_compiled.inputs_then_recurrence(
-                *inputs, U[0], zeros, zeros, *args[:1], 0, 1, units
-            )
+        x, inputs = zeros, (packed.panels, 0.0, 1.0, met, 0)  # x·W then the meeting
+        lstm_compiled.inputs_then_meet(x, steps.gates[0], *inputs)
+    spin.arrive_then_watch(met, 1, 1, met, 0, 0)  # the partner's wait (runner.partner)
 
 
 @functools.cache
@@ -437,31 +434,35 @@ def forward(
         phases, between = (
             _rounds(products, recurrence) if parallel else ([products, recurrence], None)
         )
+
     # Single-threaded BLAS always: BLAS's own threads would fight ours for the cores, and
     # they round some products otherwise. The limit is process-wide: one call at a time.
+    def let_no_half_wait() -> None:
+        for m in (meeting, between):
+            if m is not None:
+                spin.abort(m)
+
     with _one_at_a_time, _blas().limit(limits=1):
         try:
             for tasks in phases:
                 if parallel:
-                    partner.run_both(tasks)
+                    partner.run_both(tasks, on_error=let_no_half_wait)
                 else:
                     for task in tasks:
                         task()
-        except BaseException:  # e.g. Ctrl-C while waiting: let no half wait for ever
-            for m in (meeting, between):
-                if m is not None:
-                    spin.abort(m)
+        except BaseException:  # e.g. Ctrl-C in a half run here
+            let_no_half_wait()
             raise
     return steps
 
 
 def _rounds(inputs: list, recurrence: list) -> tuple[list[list], np.ndarray | None]:
-    """The rounds of the pool's threads that run the input products' halves, then the
-    recurrence's: one where both have two halves, each thread's task
-    :func:`_inputs_then_recurrence`, with the meeting between its phases; else one round
-    a phase, and no meeting. (Waking the threads for a round cost 0.1 to 0.3 ms: forward in
-    one round against two took 0.99x the time at bench.forward's medium size, 0.97x at
-    batch-1, 0.95x at batch-16.)"""
+    """The rounds of the two threads (:func:`runner.partner.run_both`) that run the input
+    products' halves, then the recurrence's: one where both have two halves, each thread's
+    task :func:`_inputs_then_recurrence`, with the meeting between its phases; else one
+    round a phase, and no meeting. (With a thread pool, where waking the threads for a
+    round cost 0.1 to 0.3 ms, forward in one round against two took 0.99x the time at
+    bench.forward's medium size, 0.97x at batch-1, 0.95x at batch-16.)"""
     if not len(inputs) == len(recurrence) == 2:
         return [inputs, recurrence], None
     from runner import spin
@@ -512,10 +513,12 @@ def _compiled_half(
     side: int,
     meetings: tuple[np.ndarray, np.ndarray | None],
 ) -> None:
-    """One thread's half of both phases in one compiled call,
-    :func:`runner.lstm_compiled.inputs_then_recurrence`: what
-    :func:`_inputs_then_recurrence` does, without taking the GIL in between. (Each time a
-    thread takes the GIL back, it may have to wait for the other to let it go.)
+    """One thread's half of both phases in two compiled calls, where W and U are packed:
+    :func:`runner.lstm_compiled.inputs_then_meet`, then
+    :func:`runner.lstm_compiled.recur_packed` or ``recur_units_packed``. What
+    :func:`_inputs_then_recurrence` does, but taking the GIL back once rather than four
+    times: each time, a thread may have to wait for the other to let it go. (As one call,
+    the two ran the units' halves of bench.forward's batch-2 1.2x slower.)
 
     Parameters
     ----------
@@ -535,19 +538,20 @@ def _compiled_half(
     from runner import lstm_compiled, spin
 
     between, units = meetings
-    if units is None:
-        lo, hi, _ = part.indices(h0.shape[0])
-        U = w.packed_U
-    else:
-        lo, hi, U = part
     inputs = (w.packed_W.panels, w.input_bound, _largest_gate(x_gates.dtype), between, side)
-    recurrence = (*steps.arrays, w.b[0], h0, c0, U.panels, lo, hi, units)
     try:
-        status = lstm_compiled.inputs_then_recurrence(x, x_gates, *inputs, *recurrence)
+        status = lstm_compiled.inputs_then_meet(x, x_gates, *inputs)
         if status == lstm_compiled.SCALE:  # nothing done yet
             _project_inputs(x, w, x_gates)
-            x, x_gates = x[:0], x_gates[:0]  # done
-            status = lstm_compiled.inputs_then_recurrence(x, x_gates, *inputs, *recurrence)
+            status = lstm_compiled.inputs_then_meet(x[:0], x_gates[:0], *inputs)  # the meeting
+        if status == lstm_compiled.DONE and units is None:
+            lo, hi, _ = part.indices(h0.shape[0])
+            lstm_compiled.recur_packed(*steps.arrays, w.packed_U.panels, w.b[0], h0, c0, lo, hi)
+        elif status == lstm_compiled.DONE:
+            lo, hi, U_k = part
+            args = (U_k.panels, w.b[0], h0, c0, lo, hi, units, side)
+            if not lstm_compiled.recur_units_packed(*steps.arrays, *args):
+                status = lstm_compiled.ABORTED
     except BaseException:
         for m in meetings:
             if m is not None:

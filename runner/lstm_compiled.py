@@ -343,85 +343,27 @@ def max_abs(x):
     return np.float64(_max_magnitude(x))
 
 
-# What a thread's half of both phases (inputs_then_rows, inputs_then_units) comes to.
+# What inputs_then_meet comes to.
 DONE, SCALE, ABORTED = 0, 1, 2
 
 
 @compiled
-def _inputs_then_meet(x, x_gates, W_panels, bound, big, between, side):
-    """``x_gates = x·W`` from W's panels, unless ``|x·W|`` could reach ``big``
-    (``max|x| * bound >= big``, asked in float64 as ``runner.lstm._project_inputs`` asks
-    it): then SCALE, with nothing written and no meeting. Else the meeting with the other
-    thread, whose half of x·W the recurrence reads too: DONE, or ABORTED."""
+def inputs_then_meet(x, x_gates, W_panels, bound, big, between, side):
+    """One thread's half of the input products, then the meeting with the other thread,
+    whose half the recurrence reads too, in one call: ``x_gates = x·W`` from W's panels
+    (:attr:`runner.packed_gemm.PackedMatrix.panels`), x of shape (N, d), C-contiguous.
+
+    Unless ``|x·W|`` could reach ``big``: where ``max|x| * bound >= big`` (``bound`` is
+    :attr:`runner.lstm.Weights.input_bound`; asked in float64, as
+    ``runner.lstm._project_inputs`` asks it), it returns SCALE, with nothing written and no
+    meeting. Else, after the meeting on ``between`` as ``side`` (0 or 1): DONE, or ABORTED
+    if the meeting was. With no rows of x (their products done already), only the meeting.
+    """
     if x.shape[0] > 0:
         if not max_abs(x) * bound < big:
             return SCALE
-        packed_gemm._product(x, W_panels, x_gates)
+        if x.shape[1] == 0:
+            x_gates[:] = 0.0  # an empty sum, as NumPy's product gives it
+        else:
+            packed_gemm._product(x, W_panels, x_gates)
     return DONE if spin.meet(between, side, 1) else ABORTED
-
-
-@compiled
-def inputs_then_recurrence(
-    x,
-    x_gates,
-    W_panels,
-    bound,
-    big,
-    between,
-    side,
-    gates,
-    acts,
-    C,
-    H,
-    b,
-    h0,
-    c0,
-    U_panels,
-    lo,
-    hi,
-    units,
-):
-    """One thread's half of the forward pass with W and U packed, in one call: its half of
-    the input products (:func:`_inputs_then_meet`), then, once the other thread has done
-    its own, its half of the recurrence: :func:`recur_packed` for batch rows lo to hi, or
-    :func:`recur_units_packed` for hidden units lo to hi, meeting the other after every
-    step on ``units``.
-
-    Parameters
-    ----------
-    x : numpy.ndarray
-        This thread's rows of every x_t, shape (N, d), C-contiguous; none where their
-        products are done already.
-    x_gates : numpy.ndarray
-        Where their products go: the matching rows of ``gates`` reshaped to (T*B, 4h).
-    W_panels : numpy.ndarray
-        W's panels (:attr:`runner.packed_gemm.PackedMatrix.panels`).
-    bound, big : float
-        :attr:`runner.lstm.Weights.input_bound` and the largest ``|x·W|`` let through.
-    between : numpy.ndarray
-        The meeting between the phases (:func:`runner.spin.new_meeting`).
-    side : int
-        This thread's side of the meetings, 0 or 1.
-    gates, acts, C, H, b, h0, c0
-        As for :func:`recur_packed`.
-    U_panels : numpy.ndarray
-        The panels of U, or of U_k for a half of the units.
-    lo, hi : int
-        The batch rows, or the hidden units.
-    units : numpy.ndarray or None
-        The units' meeting; None for a half of the batch.
-
-    Returns
-    -------
-    int
-        DONE; SCALE if this half's x·W could overflow (nothing is done: the caller scales
-        it, then calls again without rows of x); ABORTED if a meeting was.
-    """
-    status = _inputs_then_meet(x, x_gates, W_panels, bound, big, between, side)
-    if status != DONE:
-        return status
-    if units is None:
-        recur_packed(gates, acts, C, H, U_panels, b, h0, c0, lo, hi)
-        return DONE
-    done = recur_units_packed(gates, acts, C, H, U_panels, b, h0, c0, lo, hi, units, side)
-    return DONE if done else ABORTED

@@ -1,5 +1,6 @@
 """Where the forward pass's two threads meet: between the input products and the
-recurrence, and, with halves of the hidden units, after every step.
+recurrence, with halves of the hidden units after every step, and at the end
+(:mod:`runner.partner`).
 
 Each side counts its arrivals in a slot of a small int64 array, with an atomic release
 store after writing its half (of x·W, or of h_t), and waits, spinning, until the other
@@ -8,8 +9,8 @@ Spinning keeps both threads awake on their cores: a meeting costs 0.16 to 0.2 µ
 compiled loops meeting 200,000 times), where ``threading.Barrier(2)`` took some 70 µs and a
 pair of queues some 40, most of a step's time at small batches.
 
-An abort flag lets a waiting side go: a side that fails, or a caller interrupted while
-waiting, sets it, and every wait under way or to come returns False.
+An abort flag lets a waiting side go: a side that fails or is interrupted (Ctrl-C) sets it,
+and every wait under way or to come returns False.
 """
 
 import platform

@@ -305,7 +305,7 @@ def test_an_error_in_one_half_of_the_inputs_is_raised_once_both_have_ended(
     thread's half is one compiled call, whose Python wrapper fails here."""
     if route == "compiled" and not packed_gemm.kernel_runs():
         pytest.skip("the packed kernel runs on AVX-512 CPUs only")
-    kernel = "inputs_then_recurrence"
+    kernel = "inputs_then_meet"
     real = getattr(lstm_compiled, kernel) if route == "compiled" else lstm._project_inputs
 
     def failing(x, *args):
@@ -366,6 +366,22 @@ def test_inputs_near_the_float_range_are_scaled_in_either_half(hidden, scaled):
     want = lstm.forward(x, w, zeros, zeros, threads=1)
     for a, b in zip(got.arrays, want.arrays, strict=True):
         assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_inputs_without_features_give_zero_products_in_either_route():
+    """d = 0: every x_t·W is an empty sum, 0, as NumPy's product gives it, also where each
+    thread's half is compiled (threads=2)."""
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 0, 40, rng)
+    x, zeros = np.empty((4, 16, 0)), np.zeros((16, 40))
+    results = []
+    for threads in (1, 2):
+        out = lstm.Steps.empty(4, 16, 40, np.float64)
+        out.gates[:] = 1e300  # what a product that wrote nothing would leave
+        results.append(lstm.forward(x, w, zeros, zeros, out, threads=threads))
+        assert np.array_equal(results[-1].gates[0], np.broadcast_to(w.b, (16, 160)))  # h0 = 0
+    for a, b in zip(*(r.arrays for r in results), strict=True):
+        assert np.array_equal(a, b)
 
 
 def test_a_state_that_is_a_view_of_the_output_is_read_before_it_is_written():
