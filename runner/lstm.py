@@ -400,7 +400,7 @@ def forward(
     else:
         _ = w.packed_U  # packed here, once, rather than by both threads at once
         parts = rows
-    if parallel and len(x_halves) == 2 and _compiles_halves(x, w, by_units):
+    if parallel and len(x_halves) == 2 and _compiles_halves(x_rows, w, by_units):
         between = spin.new_meeting()
         phases = [
             [
@@ -491,13 +491,15 @@ def _inputs_then_recurrence(
     recurrence()
 
 
-def _compiles_halves(x: np.ndarray, w: Weights, by_units: bool) -> bool:
-    """Whether each thread's half of both phases can be one compiled call
-    (:func:`_compiled_half`): x·W and the recurrence's products are the packed kernel's."""
+def _compiles_halves(x_rows: np.ndarray, w: Weights, by_units: bool) -> bool:
+    """Whether each thread's half of both phases can run as compiled calls alone
+    (:func:`_compiled_half`): x·W and the recurrence's products are the packed kernel's,
+    with x as ``packed_gemm.matmul`` takes it (of W's dtype, aligned)."""
     U_packed = [U_k for _, _, U_k in w.unit_halves] if by_units else [w.packed_U]
     return (
         w.packed_W is not None
-        and x.dtype == w.W.dtype  # else _times_W leaves x·W to NumPy
+        and x_rows.dtype == w.W.dtype  # else _times_W leaves x·W to NumPy
+        and x_rows.flags.aligned  # else packed_gemm.matmul refuses it
         and all(P.panels is not None for P in [w.packed_W, *U_packed])
     )
 
@@ -538,8 +540,8 @@ def _compiled_half(
     from runner import lstm_compiled, spin
 
     between, units = meetings
-    inputs = (w.packed_W.panels, w.input_bound, _largest_gate(x_gates.dtype), between, side)
     try:
+        inputs = (w.packed_W.panels, w.input_bound, _largest_gate(x_gates.dtype), between, side)
         status = lstm_compiled.inputs_then_meet(x, x_gates, *inputs)
         if status == lstm_compiled.SCALE:  # nothing done yet
             _project_inputs(x, w, x_gates)

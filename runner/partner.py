@@ -8,12 +8,13 @@ thread, or handing the GIL to one, takes up to some 100 µs: a thread pool's dis
 join, and its two workers taking the GIL back in turn, made a forward call at
 bench.forward's medium size take some 0.34 ms more than its steps.
 
-Ctrl-C reaches the calling thread only: between two compiled calls of its half, or once it
-has done. Either way, :func:`run_both` has the other half stopped at its next meeting
-(``on_error``) and waits for it before it raises.
+Ctrl-C reaches the calling thread only, while it runs Python: between the compiled calls
+of its half, or once they are done. Either way :func:`run_both` lets the other half go at
+its next meeting (``on_error``), and waits for it before it raises, unless the partner has
+not taken it yet (then it never will): with halves of the hidden units, that is at most a
+step; with halves of the batch, whose recurrences do not meet, the rest of the other half.
 """
 
-import functools
 import os
 import queue
 import threading
@@ -31,12 +32,16 @@ WATCH_SPINS = 100_000
 
 @dataclass
 class _Half:
-    """A half handed over to the partner: the task, its error, and the meeting that says
-    it has ended (the partner's side 1 arrives once)."""
+    """A half handed over to the partner: the task, what to do if it fails, its error, and
+    the meeting that says it has ended (the partner's side 1 arrives once). Taken by the
+    partner, or called off by the caller, never both."""
 
     task: Callable[[], None]
+    on_error: Callable[[], None]
     done: np.ndarray = field(default_factory=spin.new_meeting)
     error: BaseException | None = None
+    taken: bool = False
+    called_off: bool = False
 
 
 class Partner:
@@ -45,35 +50,65 @@ class Partner:
     def __init__(self) -> None:
         self._halves: queue.SimpleQueue[_Half] = queue.SimpleQueue()
         self._posted = spin.new_meeting()  # [0]: how many halves were handed over
-        self._posting = threading.Lock()  # one count for each half, whoever hands it over
-        thread = threading.Thread(target=self._serve, name="runner-forward", daemon=True)
-        thread.start()
+        self._deciding = threading.Lock()  # whether a half is taken or called off
+        self._thread = threading.Thread(target=self._serve, name="runner-forward", daemon=True)
+        self._thread.start()
 
-    def hand_over(self, task: Callable[[], None]) -> _Half:
-        half = _Half(task)
-        with self._posting:
-            self._halves.put(half)  # before the count: a partner that sees it finds the half
-            self._posted[0] += 1  # seen by a watching partner; a sleeping one wakes on the put
-        return half
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def hand_over(self, half: _Half) -> None:
+        # The count first: a partner that sees it goes to the queue, where the half is
+        # about to be; one that was not watching wakes on the put.
+        self._posted[0] += 1
+        self._halves.put(half)
+
+    def call_off(self, half: _Half) -> bool:
+        """Call the half off unless the partner has taken it: whether it has (then wait
+        for it to end)."""
+        with self._deciding:
+            half.called_off = True
+            return half.taken
 
     def _serve(self) -> None:
-        served = 0
         while True:
             half = self._halves.get()
-            served += 1
+            posted = int(self._posted[0])  # a later count means a later half
+            with self._deciding:
+                if half.called_off:
+                    continue
+                half.taken = True
             try:
                 half.task()
             except BaseException as error:  # raised by the caller, in its thread
                 half.error = error
-            spin.arrive_then_watch(half.done, 1, 1, self._posted, served + 1, WATCH_SPINS)
+                half.on_error()
+            try:
+                spin.arrive_then_watch(half.done, 1, 1, self._posted, posted + 1, WATCH_SPINS)
+            except BaseException as error:  # this thread ends: the next call starts another
+                half.error = half.error or error
+                half.done[spin.LINE] = 1  # arrived, so that the caller does not wait for ever
+                raise
 
 
-@functools.cache
+_partner: Partner | None = None
+
+
 def partner() -> Partner:
-    return Partner()
+    """The process's partner thread, started again if it has ended."""
+    global _partner
+    if _partner is None or not _partner.alive:
+        _partner = Partner()
+    return _partner
 
 
-os.register_at_fork(after_in_child=partner.cache_clear)  # a forked child has no partner
+def _forget_partner() -> None:
+    global _partner
+    _partner = None
+
+
+os.register_at_fork(after_in_child=_forget_partner)  # a forked child has no partner thread
 
 
 def run_both(tasks: list[Callable[[], None]], on_error: Callable[[], None]) -> None:
@@ -82,23 +117,24 @@ def run_both(tasks: list[Callable[[], None]], on_error: Callable[[], None]) -> N
     BrokenBarrierError).
 
     ``on_error`` must let a half that waits for the other go (abort their meetings): it is
-    called where the calling thread's half fails or is interrupted, wherever that happens,
-    before waiting for the partner's half.
+    called where either half fails, and where the calling thread's is interrupted,
+    wherever that happens, before waiting for the other half.
     """
     if len(tasks) == 1:
         tasks[0]()
         return
     mine, theirs = tasks
-    error, half = None, None
+    half, error, runs = _Half(theirs, on_error), None, None
     try:
-        half = partner().hand_over(theirs)
+        runs = partner()
+        runs.hand_over(half)
         mine()
     except BaseException as raised:
         error = raised
         on_error()
-    if half is not None:
+    if error is None or (runs is not None and runs.call_off(half)):
         spin.meet(half.done, 0, 1)  # in compiled code: the GIL stays free for the partner
-    errors = [e for e in (error, half and half.error) if e is not None]
+    errors = [e for e in (error, half.error) if e is not None]
     real = [e for e in errors if not isinstance(e, threading.BrokenBarrierError)]
     if errors:
         raise (real or errors)[0]

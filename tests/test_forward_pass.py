@@ -302,7 +302,7 @@ def test_an_error_in_one_half_of_the_inputs_is_raised_once_both_have_ended(
     """Each thread runs its half of the input products, then waits for the other's before
     its half of the recurrence: if the other's fails, it must not wait for ever. The inputs
     go through _project_inputs where x is of another dtype than W; with both packed, each
-    thread's half is one compiled call, whose Python wrapper fails here."""
+    thread's half is two compiled calls, and the first fails here."""
     if route == "compiled" and not packed_gemm.kernel_runs():
         pytest.skip("the packed kernel runs on AVX-512 CPUs only")
     kernel = "inputs_then_meet"
@@ -366,6 +366,22 @@ def test_inputs_near_the_float_range_are_scaled_in_either_half(hidden, scaled):
     want = lstm.forward(x, w, zeros, zeros, threads=1)
     for a, b in zip(got.arrays, want.arrays, strict=True):
         assert np.array_equal(a, b, equal_nan=True)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_unaligned_inputs_are_refused_whatever_the_threads(threads):
+    """The packed product takes aligned x only; each thread's compiled half as well."""
+    if not packed_gemm.kernel_runs():
+        pytest.skip("the packed kernel runs on AVX-512 CPUs only")
+    rng = np.random.RandomState(0)
+    w = lstm.init_weights(UniformInit(), 3, 40, rng).astype(np.float32)
+    raw = np.zeros(4 * 16 * 3 * 4 + 1, np.uint8)
+    x = raw[1:].view(np.float32).reshape(4, 16, 3)  # (T, B, d), one byte off
+    assert x.flags.c_contiguous
+    assert not x.flags.aligned
+    zeros = np.zeros((16, 40), np.float32)
+    with pytest.raises(ValueError, match="aligned"):
+        lstm.forward(x, w, zeros, zeros, threads=threads)
 
 
 def test_inputs_without_features_give_zero_products_in_either_route():

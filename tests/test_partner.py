@@ -25,18 +25,44 @@ def test_both_halves_run_in_two_threads_and_both_end_before_it_returns():
 
 @pytest.mark.parametrize("failing", ["mine", "theirs"])
 def test_the_real_error_is_raised_whichever_half_failed(failing):
-    """A half whose partner failed ends with BrokenBarrierError; the error raised is the
-    other's, whichever thread it was in."""
+    """A half whose partner failed ends with BrokenBarrierError once it learns of it (here,
+    once the other has failed); the error raised is the other's, whichever thread it was
+    in, and on_error is called for it, in that thread."""
+    failed, aborted = threading.Event(), []
 
     def half(name: str) -> None:
         if name == failing:
+            failed.set()
             raise RuntimeError(f"boom in {name}")
+        assert failed.wait(10)
         raise threading.BrokenBarrierError
 
-    aborted, tasks = [], [lambda: half("mine"), lambda: half("theirs")]
+    def on_error() -> None:
+        aborted.append(threading.get_ident())
+
+    tasks = [lambda: half("mine"), lambda: half("theirs")]
     with pytest.raises(RuntimeError, match=f"boom in {failing}"):
-        partner.run_both(tasks, on_error=lambda: aborted.append(True))
-    assert aborted == [True]  # the calling thread's half failed either way
+        partner.run_both(tasks, on_error)
+    # where the caller's half failed first, the partner's may have been called off
+    assert (threading.get_ident() in aborted) is (failing == "mine" or len(aborted) == 2)
+
+
+def test_a_half_is_taken_by_the_partner_or_called_off_never_both():
+    """A half called off before the partner takes it never runs; call_off says whether
+    the partner had taken it, and then run_both waits for it."""
+    p, ran, release = partner.partner(), [], threading.Event()
+    first = partner._Half(lambda: ran.append("first") or release.wait(10), lambda: None)
+    p.hand_over(first)
+    time.sleep(0.2)  # the partner takes it, and waits in it
+    second = partner._Half(lambda: ran.append("second"), lambda: None)
+    p.hand_over(second)  # queued behind the first
+    assert p.call_off(first)  # taken: to be waited for
+    assert not p.call_off(second)  # not taken yet: called off
+    release.set()
+    assert spin.meet(first.done, 0, 1)
+    time.sleep(0.2)
+    assert ran == ["first"]
+    assert not second.done[spin.LINE]  # never ran, never arrived
 
 
 def in_a_thread(fn: Callable[[], object], timeout: float = 60) -> list:
@@ -72,33 +98,37 @@ def test_a_partner_gone_to_sleep_wakes_for_the_next_half(monkeypatch):
             assert np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("route", ["numpy", "compiled"])
+@pytest.mark.parametrize("where", ["handed over", "numpy half", "compiled half"])
 @pytest.mark.parametrize("hidden", [40, 600])  # halves of the batch, of the hidden units
-def test_ctrl_c_between_the_calling_threads_compiled_calls_stops_both_halves(
-    monkeypatch, hidden, route
-):
-    """Ctrl-C reaches the calling thread only, and only between compiled calls, where no
-    half of it aborts a meeting itself: run_both's on_error must, or the partner's half
-    waits for ever at the meeting, and the caller for it. (KeyboardInterrupt raised where
-    the calling thread's half next runs Python: _largest_gate on the compiled route, the
-    meeting's call on NumPy's, where x is of another dtype than W.)"""
-    if route == "compiled" and not packed_gemm.kernel_runs():
+def test_ctrl_c_in_the_calling_thread_stops_both_halves(monkeypatch, hidden, where):
+    """Ctrl-C reaches the calling thread only, while it runs Python. Where it lands before
+    its half has begun (just after the other was handed over), no half aborts a meeting
+    itself: run_both's on_error must, or the partner's half waits for ever at the meeting,
+    and the caller for it. KeyboardInterrupt is raised once, in the calling thread: after
+    Partner.hand_over; or in its half, at its meeting's call (x of another dtype than W:
+    NumPy's route), or before its first compiled call (_largest_gate)."""
+    if where == "compiled half" and not packed_gemm.kernel_runs():
         pytest.skip("the packed kernel runs on AVX-512 CPUs only")
     caller = []
-    module, name = (lstm, "_largest_gate") if route == "compiled" else (spin, "meet")
+    module, name = {
+        "handed over": (partner.Partner, "hand_over"),
+        "numpy half": (spin, "meet"),
+        "compiled half": (lstm, "_largest_gate"),
+    }[where]
     real = getattr(module, name)
 
     def interrupted(*args: object) -> object:
+        result = real(*args)
         if threading.get_ident() in caller:
             caller.clear()  # once
             raise KeyboardInterrupt
-        return real(*args)
+        return result
 
     monkeypatch.setattr(module, name, interrupted)
     rng = np.random.RandomState(0)
     w = lstm.init_weights(UniformInit(), 2, hidden, rng)
     x, zeros = rng.randn(4, 8, 2), np.zeros((8, hidden))
-    if route == "numpy":
+    if where == "numpy half":
         x = x.astype(np.float32)
 
     def call() -> None:
@@ -118,3 +148,26 @@ def test_a_watching_partner_sees_the_next_half_at_once():
     counter[0] = 1
     assert spin.arrive_then_watch(meeting, 1, 2, counter, 1, 1000)
     assert meeting[spin.LINE] == 2
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_partner_thread_that_dies_is_replaced_and_nobody_waits_for_it(monkeypatch):
+    """Should the partner's own code fail after a half (here its watch), it says it has
+    arrived before it ends: the caller gets the error rather than waiting for ever, and
+    the next call starts another partner."""
+    real = spin.arrive_then_watch
+
+    def failing(*args: object) -> bool:
+        monkeypatch.setattr(spin, "arrive_then_watch", real)  # once
+        raise MemoryError("watch")
+
+    monkeypatch.setattr(spin, "arrive_then_watch", failing)
+    first = partner.partner()
+    [raised] = in_a_thread(lambda: partner.run_both([lambda: None] * 2, lambda: None))
+    assert isinstance(raised, MemoryError)
+    first._thread.join(10)
+    assert not first.alive
+    ran = []
+    partner.run_both([lambda: None, lambda: ran.append(threading.get_ident())], lambda: None)
+    assert partner.partner() is not first
+    assert ran == [partner.partner()._thread.ident]
