@@ -51,12 +51,13 @@ class Partner:
         self._halves: queue.SimpleQueue[_Half] = queue.SimpleQueue()
         self._posted = spin.new_meeting()  # [0]: how many halves were handed over
         self._deciding = threading.Lock()  # whether a half is taken or called off
+        self._ended = False  # set before the thread ends, while it may still print why
         self._thread = threading.Thread(target=self._serve, name="runner-forward", daemon=True)
         self._thread.start()
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return not self._ended and self._thread.is_alive()
 
     def hand_over(self, half: _Half) -> None:
         # The count first: a partner that sees it goes to the queue, where the half is
@@ -72,24 +73,27 @@ class Partner:
             return half.taken
 
     def _serve(self) -> None:
-        while True:
-            half = self._halves.get()
-            posted = int(self._posted[0])  # a later count means a later half
-            with self._deciding:
-                if half.called_off:
-                    continue
-                half.taken = True
-            try:
-                half.task()
-            except BaseException as error:  # raised by the caller, in its thread
-                half.error = error
-                half.on_error()
-            try:
+        half = None
+        try:
+            while True:
+                half = self._halves.get()
+                posted = int(self._posted[0])  # a later count means a later half
+                with self._deciding:
+                    if half.called_off:
+                        continue
+                    half.taken = True
+                try:
+                    half.task()
+                except BaseException as error:  # raised by the caller, in its thread
+                    half.error = error
+                    half.on_error()
                 spin.arrive_then_watch(half.done, 1, 1, self._posted, posted + 1, WATCH_SPINS)
-            except BaseException as error:  # this thread ends: the next call starts another
+        except BaseException as error:  # this thread ends: the next call starts another
+            self._ended = True
+            if half is not None and half.taken:
                 half.error = half.error or error
                 half.done[spin.LINE] = 1  # arrived, so that the caller does not wait for ever
-                raise
+            raise
 
 
 _partner: Partner | None = None
@@ -131,9 +135,16 @@ def run_both(tasks: list[Callable[[], None]], on_error: Callable[[], None]) -> N
         mine()
     except BaseException as raised:
         error = raised
-        on_error()
-    if error is None or (runs is not None and runs.call_off(half)):
-        spin.meet(half.done, 0, 1)  # in compiled code: the GIL stays free for the partner
+    while True:  # done even where Ctrl-C comes again meanwhile
+        try:
+            if error is not None:
+                on_error()
+                if runs is None or not runs.call_off(half):
+                    break  # never handed over, or called off: it will not run
+            spin.meet(half.done, 0, 1)  # in compiled code: the GIL stays free for the partner
+            break
+        except KeyboardInterrupt as again:
+            error = error or again
     errors = [e for e in (error, half.error) if e is not None]
     real = [e for e in errors if not isinstance(e, threading.BrokenBarrierError)]
     if errors:
