@@ -117,9 +117,14 @@ def products_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
         halves = _halves(B, 2)
         recurrence = [partial(recurrent_products, out.H, w.packed_U, r) for r in halves]
     phases, between = _rounds(inputs, recurrence)  # in the rounds of the threads forward runs
+
+    def let_no_half_wait() -> None:
+        if between is not None:
+            spin.abort(between)
+
     with _one_at_a_time, _blas().limit(limits=1):
         for tasks in phases:
-            partner.run_both(tasks, on_error=lambda: between is None or spin.abort(between))
+            partner.run_both(tasks, on_error=let_no_half_wait)
 
 
 def products_path() -> str:

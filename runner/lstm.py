@@ -481,11 +481,7 @@ def _inputs_then_recurrence(
     the recurrence."""
     from runner import spin
 
-    try:
-        inputs()
-    except BaseException:
-        spin.abort(between)
-        raise
+    inputs()
     if not spin.meet(between, side, 1):
         raise threading.BrokenBarrierError  # the other half failed
     recurrence()
@@ -534,31 +530,25 @@ def _compiled_half(
     side : int
         This thread's side of the meetings, 0 or 1.
     meetings : tuple
-        The meeting between the phases, and the units' one (None for rows): aborted if this
-        half fails, so that the other does not wait for ever.
+        The meeting between the phases, and the units' one (None for rows). Should this
+        half fail, :func:`runner.partner.run_both` aborts them.
     """
-    from runner import lstm_compiled, spin
+    from runner import lstm_compiled
 
     between, units = meetings
-    try:
-        inputs = (w.packed_W.panels, w.input_bound, _largest_gate(x_gates.dtype), between, side)
-        status = lstm_compiled.inputs_then_meet(x, x_gates, *inputs)
-        if status == lstm_compiled.SCALE:  # nothing done yet
-            _project_inputs(x, w, x_gates)
-            status = lstm_compiled.inputs_then_meet(x[:0], x_gates[:0], *inputs)  # the meeting
-        if status == lstm_compiled.DONE and units is None:
-            lo, hi, _ = part.indices(h0.shape[0])
-            lstm_compiled.recur_packed(*steps.arrays, w.packed_U.panels, w.b[0], h0, c0, lo, hi)
-        elif status == lstm_compiled.DONE:
-            lo, hi, U_k = part
-            args = (U_k.panels, w.b[0], h0, c0, lo, hi, units, side)
-            if not lstm_compiled.recur_units_packed(*steps.arrays, *args):
-                status = lstm_compiled.ABORTED
-    except BaseException:
-        for m in meetings:
-            if m is not None:
-                spin.abort(m)
-        raise
+    inputs = (w.packed_W.panels, w.input_bound, _largest_gate(x_gates.dtype), between, side)
+    status = lstm_compiled.inputs_then_meet(x, x_gates, *inputs)
+    if status == lstm_compiled.SCALE:  # nothing done yet
+        _project_inputs(x, w, x_gates)
+        status = lstm_compiled.inputs_then_meet(x[:0], x_gates[:0], *inputs)  # the meeting
+    if status == lstm_compiled.DONE and units is None:
+        lo, hi, _ = part.indices(h0.shape[0])
+        lstm_compiled.recur_packed(*steps.arrays, w.packed_U.panels, w.b[0], h0, c0, lo, hi)
+    elif status == lstm_compiled.DONE:
+        lo, hi, U_k = part
+        args = (U_k.panels, w.b[0], h0, c0, lo, hi, units, side)
+        if not lstm_compiled.recur_units_packed(*steps.arrays, *args):
+            status = lstm_compiled.ABORTED
     if status == lstm_compiled.ABORTED:
         raise threading.BrokenBarrierError  # the other half failed
 
@@ -625,31 +615,26 @@ def recur_units(
         turn in a one-thread run.
     meeting : numpy.ndarray or None
         Where the threads of a two-thread run meet (:func:`runner.spin.new_meeting`);
-        aborted if this one fails, so the other does not wait for ever.
+        should either fail, :func:`runner.partner.run_both` aborts it.
     side : int
         This thread's side of the meeting, 0 or 1.
     """
     from runner import lstm_compiled, packed_gemm, spin
 
-    try:
-        if meeting is not None and parts[0][2].panels is not None:  # one half, packed
-            [(lo, hi, U_k)] = parts
-            args = (U_k.panels, w.b[0], h0, c0, lo, hi, meeting, side)
-            if not lstm_compiled.recur_units_packed(*steps.arrays, *args):
-                raise threading.BrokenBarrierError
-            return
-        B = h0.shape[0]
-        hU = [np.empty((B, 4 * (hi - lo)), w.U.dtype) for lo, hi, _ in parts]  # (B, 4k) each
-        h_prev, c_prev = h0, c0
-        steps_in_order = zip(*steps.arrays, strict=True)
-        for t, (gates, a, c, h_t) in enumerate(steps_in_order):
-            for (lo, hi, U_k), out in zip(parts, hU, strict=True):
-                packed_gemm.matmul(h_prev, U_k, out)
-                lstm_compiled.step(gates, out, w.b[0], c_prev, a, c, h_t, lo, hi)
-            if meeting is not None and not spin.meet(meeting, side, t + 1):
-                raise threading.BrokenBarrierError
-            h_prev, c_prev = h_t, c
-    except BaseException:
-        if meeting is not None:
-            spin.abort(meeting)
-        raise
+    if meeting is not None and parts[0][2].panels is not None:  # one half, packed
+        [(lo, hi, U_k)] = parts
+        args = (U_k.panels, w.b[0], h0, c0, lo, hi, meeting, side)
+        if not lstm_compiled.recur_units_packed(*steps.arrays, *args):
+            raise threading.BrokenBarrierError
+        return
+    B = h0.shape[0]
+    hU = [np.empty((B, 4 * (hi - lo)), w.U.dtype) for lo, hi, _ in parts]  # (B, 4k) each
+    h_prev, c_prev = h0, c0
+    steps_in_order = zip(*steps.arrays, strict=True)
+    for t, (gates, a, c, h_t) in enumerate(steps_in_order):
+        for (lo, hi, U_k), out in zip(parts, hU, strict=True):
+            packed_gemm.matmul(h_prev, U_k, out)
+            lstm_compiled.step(gates, out, w.b[0], c_prev, a, c, h_t, lo, hi)
+        if meeting is not None and not spin.meet(meeting, side, t + 1):
+            raise threading.BrokenBarrierError
+        h_prev, c_prev = h_t, c
