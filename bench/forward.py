@@ -123,8 +123,12 @@ def products_alone(x: np.ndarray, w: Weights, out: Steps) -> None:
             spin.abort(between)
 
     with _one_at_a_time, _blas().limit(limits=1):
-        for tasks in phases:
-            partner.run_both(tasks, on_error=let_no_half_wait)
+        try:
+            for tasks in phases:
+                partner.run_both(tasks, on_error=let_no_half_wait)
+        except BaseException:  # as forward does: Ctrl-C may land where run_both cannot see
+            let_no_half_wait()
+            raise
 
 
 def products_path() -> str:

@@ -530,8 +530,9 @@ def _compiled_half(
     side : int
         This thread's side of the meetings, 0 or 1.
     meetings : tuple
-        The meeting between the phases, and the units' one (None for rows). Should this
-        half fail, :func:`runner.partner.run_both` aborts them.
+        The meeting between the phases, and the units' one (None for rows). Should either
+        half fail, the caller must abort them (``forward`` does, through
+        :func:`runner.partner.run_both`'s ``on_error``).
     """
     from runner import lstm_compiled
 
@@ -614,8 +615,9 @@ def recur_units(
         The halves this call computes, from :attr:`Weights.unit_halves`: one, or both in
         turn in a one-thread run.
     meeting : numpy.ndarray or None
-        Where the threads of a two-thread run meet (:func:`runner.spin.new_meeting`);
-        should either fail, :func:`runner.partner.run_both` aborts it.
+        Where the threads of a two-thread run meet (:func:`runner.spin.new_meeting`).
+        Should either half fail, the caller must abort it (``forward`` does, through
+        :func:`runner.partner.run_both`'s ``on_error``).
     side : int
         This thread's side of the meeting, 0 or 1.
     """

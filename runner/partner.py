@@ -120,9 +120,11 @@ def run_both(tasks: list[Callable[[], None]], on_error: Callable[[], None]) -> N
     ended, raise the first real error (a half whose partner failed ends with
     BrokenBarrierError).
 
-    ``on_error`` must let a half that waits for the other go (abort their meetings): it is
-    called where either half fails, and where the calling thread's is interrupted,
-    wherever that happens, before waiting for the other half.
+    ``on_error`` must let a half that waits for the other go (abort their meetings), and
+    must not raise itself (an abort is a store): it is called where either half fails,
+    in that half's thread, and where the calling thread's is interrupted, before waiting
+    for the other half. Ctrl-C may still land past it, at the very end: a caller must
+    call it again on any error it sees (as ``forward`` does).
     """
     if len(tasks) == 1:
         tasks[0]()
