@@ -291,8 +291,7 @@ def _load_kernels(dtype: np.dtype, compiled_loop: bool) -> None:
         lstm_compiled.recur_packed(*steps.arrays, packed.panels, U[0], zeros, zeros, 0, 1)
         args = (packed.panels, U[0], zeros, zeros, 0, 1, met, 0)
         lstm_compiled.recur_units_packed(*steps.arrays, *args)
-        x, inputs = zeros, (packed.panels, 0.0, 1.0, met, 0)  # x·W then the meeting
-        lstm_compiled.inputs_then_meet(x, steps.gates[0], *inputs)
+        lstm_compiled.inputs_then_meet(zeros, steps.gates[0], packed.panels, 0.0, 1.0, met, 0)
     spin.arrive_then_watch(met, 1, 1, met, 0, 0)  # the partner's wait (runner.partner)
 
 
@@ -395,42 +394,27 @@ def forward(
     rows = _halves(B, 2)
     parallel = min(threads or blas_threads(), 2 if by_units else len(rows)) > 1
     meeting = spin.new_meeting() if by_units and parallel else None
+    products = [functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in x_halves]
     if by_units:
-        parts = w.unit_halves  # made here, once, rather than by both threads at once
+        halves = w.unit_halves  # made here, once, rather than by both threads at once
+        parts = [[halves[0]], [halves[1]]] if parallel else [halves]  # one thread: in turn
+        recurrence = [
+            functools.partial(recur_units, steps, w, h0, c0, p, meeting, side)
+            for side, p in enumerate(parts)
+        ]
     else:
         _ = w.packed_U  # packed here, once, rather than by both threads at once
-        parts = rows
+        recurrence = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in rows]
     if parallel and len(x_halves) == 2 and _compiles_halves(x_rows, w, by_units):
         between = spin.new_meeting()
+        halves_of_both = zip(x_halves, recurrence, strict=True)
         phases = [
             [
-                functools.partial(
-                    _compiled_half,
-                    steps,
-                    w,
-                    h0,
-                    c0,
-                    x_rows[r],
-                    gate_rows[r],
-                    part,
-                    side,
-                    (between, meeting),
-                )
-                for side, (r, part) in enumerate(zip(x_halves, parts, strict=True))
+                functools.partial(_compiled_inputs, x_rows[r], w, gate_rows[r], rest, between, side)
+                for side, (r, rest) in enumerate(halves_of_both)
             ]
         ]
     else:
-        products = [
-            functools.partial(_project_inputs, x_rows[r], w, gate_rows[r]) for r in x_halves
-        ]
-        if by_units:
-            thread_parts = [[parts[0]], [parts[1]]] if parallel else [parts]  # one: in turn
-            recurrence = [
-                functools.partial(recur_units, steps, w, h0, c0, p, meeting, side)
-                for side, p in enumerate(thread_parts)
-            ]
-        else:
-            recurrence = [functools.partial(recur_rows, steps, w, h0, c0, r) for r in rows]
         phases, between = (
             _rounds(products, recurrence) if parallel else ([products, recurrence], None)
         )
@@ -488,9 +472,10 @@ def _inputs_then_recurrence(
 
 
 def _compiles_halves(x_rows: np.ndarray, w: Weights, by_units: bool) -> bool:
-    """Whether each thread's half of both phases can run as compiled calls alone
-    (:func:`_compiled_half`): x·W and the recurrence's products are the packed kernel's,
-    with x as ``packed_gemm.matmul`` takes it (of W's dtype, aligned)."""
+    """Whether each thread's input products, and the meeting after them, can be one
+    compiled call (:func:`_compiled_inputs`), and its recurrence another: x·W and the
+    recurrence's products are the packed kernel's, with x as ``packed_gemm.matmul`` takes
+    it (of W's dtype, aligned)."""
     U_packed = [U_k for _, _, U_k in w.unit_halves] if by_units else [w.packed_U]
     return (
         w.packed_W is not None
@@ -500,58 +485,32 @@ def _compiles_halves(x_rows: np.ndarray, w: Weights, by_units: bool) -> bool:
     )
 
 
-def _compiled_half(
-    steps: Steps,
-    w: Weights,
-    h0: np.ndarray,
-    c0: np.ndarray,
+def _compiled_inputs(
     x: np.ndarray,
+    w: Weights,
     x_gates: np.ndarray,
-    part: "slice | tuple[int, int, PackedMatrix]",
+    recurrence: Callable[[], None],
+    between: np.ndarray,
     side: int,
-    meetings: tuple[np.ndarray, np.ndarray | None],
 ) -> None:
-    """One thread's half of both phases in two compiled calls, where W and U are packed:
-    :func:`runner.lstm_compiled.inputs_then_meet`, then
-    :func:`runner.lstm_compiled.recur_packed` or ``recur_units_packed``. What
-    :func:`_inputs_then_recurrence` does, but taking the GIL back once rather than four
-    times: each time, a thread may have to wait for the other to let it go. (As one call,
-    the two ran the units' halves of bench.forward's batch-2 1.2x slower.)
-
-    Parameters
-    ----------
-    steps, w, h0, c0
-        As for :func:`recur_rows`.
-    x, x_gates : numpy.ndarray
-        This half's rows of every x_t, (N, d), and of the gates, (N, 4h). Where their x·W
-        could overflow, :func:`_project_inputs` computes it, scaled.
-    part : slice or (lo, hi, U_k)
-        The recurrence's half: a block of batch rows, or one of :attr:`Weights.unit_halves`.
-    side : int
-        This thread's side of the meetings, 0 or 1.
-    meetings : tuple
-        The meeting between the phases, and the units' one (None for rows). Should either
-        half fail, the caller must abort them (``forward`` does, through
-        :func:`runner.partner.run_both`'s ``on_error``).
-    """
+    """:func:`_inputs_then_recurrence` where W and U are packed: the input products and
+    the meeting are one compiled call, :func:`runner.lstm_compiled.inputs_then_meet`, and
+    the recurrence (:func:`recur_rows` or :func:`recur_units`) another, so that the thread
+    takes the GIL back once rather than four times: each time, it may have to wait for
+    the other to let it go. (As one call, the two ran the units' halves of bench.forward's
+    batch-2 1.2x slower.) Where this half's x·W could overflow, :func:`_project_inputs`
+    computes it, scaled. Should either half fail, the caller must abort ``between`` (as
+    ``forward`` does, through :func:`runner.partner.run_both`'s ``on_error``)."""
     from runner import lstm_compiled
 
-    between, units = meetings
     inputs = (w.packed_W.panels, w.input_bound, _largest_gate(x_gates.dtype), between, side)
     status = lstm_compiled.inputs_then_meet(x, x_gates, *inputs)
     if status == lstm_compiled.SCALE:  # nothing done yet
         _project_inputs(x, w, x_gates)
         status = lstm_compiled.inputs_then_meet(x[:0], x_gates[:0], *inputs)  # the meeting
-    if status == lstm_compiled.DONE and units is None:
-        lo, hi, _ = part.indices(h0.shape[0])
-        lstm_compiled.recur_packed(*steps.arrays, w.packed_U.panels, w.b[0], h0, c0, lo, hi)
-    elif status == lstm_compiled.DONE:
-        lo, hi, U_k = part
-        args = (U_k.panels, w.b[0], h0, c0, lo, hi, units, side)
-        if not lstm_compiled.recur_units_packed(*steps.arrays, *args):
-            status = lstm_compiled.ABORTED
     if status == lstm_compiled.ABORTED:
         raise threading.BrokenBarrierError  # the other half failed
+    recurrence()
 
 
 def recur_rows(steps: Steps, w: Weights, h0: np.ndarray, c0: np.ndarray, rows: slice) -> None:
